@@ -1,0 +1,139 @@
+"""Dataclasses shared by question understanding (rag/understand.py) and answering (rag/answer.py etc.).
+
+Fields may be added later, never renamed: the answering side and the web API depend on these names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class Catalog:
+    """What the store holds: bodies with their aliases and the years available for each.
+
+    Built once from FactStore.reports() and rebuilt after ingest; understand() caches its
+    alias matcher per Catalog instance.
+    """
+
+    bodies: dict[str, list[str]]  # full body name -> aliases (incl. the full name)
+    years: dict[str, list[int]]  # full body name -> years available (sorted)
+
+    @classmethod
+    def from_store(cls, factstore: Any) -> Catalog:
+        bodies: dict[str, list[str]] = {}
+        years: dict[str, set[int]] = {}
+        for r in factstore.reports():
+            names = bodies.setdefault(r.body, [r.body])
+            for a in r.aliases or []:
+                if a and a not in names:
+                    names.append(a)
+            years.setdefault(r.body, set()).add(int(r.year))
+        return cls(bodies=bodies, years={b: sorted(y) for b, y in years.items()})
+
+    @property
+    def all_years(self) -> list[int]:
+        return sorted({y for ys in self.years.values() for y in ys})
+
+    @property
+    def newest_year(self) -> int | None:
+        ys = self.all_years
+        return ys[-1] if ys else None
+
+
+@dataclass
+class FigureRef:
+    """One template cell (or a row's default cell) the question asks about."""
+
+    table: str  # 二 | 三 | 四
+    row: str  # row code from nianbao.template
+    column: str | None = None  # column code, None = the row's default (三: total; 四: total; 二: first)
+    related: list[str] = field(default_factory=list)  # neighbour rows to mention
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> FigureRef:
+        return cls(
+            table=d["table"],
+            row=d["row"],
+            column=d.get("column"),
+            related=list(d.get("related") or []),
+        )
+
+
+@dataclass
+class Query:
+    """The question as understood: what body/year/figure/operation it asks for."""
+
+    text: str  # the question as asked
+    norm: str  # normalized (simplified, half-width digits, numerals converted)
+    bodies: list[str] = field(default_factory=list)  # full body names resolved
+    unknown_bodies: list[str] = field(default_factory=list)  # names asked about that the store lacks
+    years: list[int] = field(default_factory=list)  # resolved years
+    years_missing: list[int] = field(default_factory=list)  # years asked that no matching body has
+    figures: list[FigureRef] = field(default_factory=list)  # figures asked
+    applicants: list[str] = field(default_factory=list)  # table 三 applicant column codes
+    operation: str = "single"  # single|breakdown|sum|share|diff|compare|rank|trend|narrative|list
+    section: str | None = None  # narrative section hint (五, 六, ...)
+    measure: str | None = None  # "disclosure_rate" | "correction_rate" | None
+    wants_narrative: bool = False  # asks how/why/what was done rather than how many
+    ambiguous_bodies: list[str] = field(default_factory=list)  # several bodies match -> clarify
+    followup: bool = False  # reused context from the previous turn
+    notes: list[str] = field(default_factory=list)  # interpretation notes shown to the user
+
+
+@dataclass
+class Context:
+    """Conversation state carried between turns; round-trips through JSON for the web API."""
+
+    bodies: list[str] = field(default_factory=list)
+    years: list[int] = field(default_factory=list)
+    figures: list[FigureRef] = field(default_factory=list)
+    applicants: list[str] = field(default_factory=list)
+    operation: str = "single"
+
+    def to_dict(self) -> dict:
+        return {
+            "bodies": list(self.bodies),
+            "years": list(self.years),
+            "figures": [f.to_dict() for f in self.figures],
+            "applicants": list(self.applicants),
+            "operation": self.operation,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict | None) -> Context:
+        d = d or {}
+        return cls(
+            bodies=list(d.get("bodies") or []),
+            years=[int(y) for y in d.get("years") or []],
+            figures=[FigureRef.from_dict(f) for f in d.get("figures") or []],
+            applicants=list(d.get("applicants") or []),
+            operation=d.get("operation") or "single",
+        )
+
+    @classmethod
+    def from_query(cls, q: Query) -> Context:
+        return cls(
+            bodies=list(q.bodies),
+            years=list(q.years),
+            figures=list(q.figures),
+            applicants=list(q.applicants),
+            operation=q.operation,
+        )
+
+
+def understand(
+    question: str,
+    catalog: Catalog,
+    context: Context | None = None,
+    body: str | None = None,
+    year: int | None = None,
+) -> Query:
+    """Parse a question into a Query (implemented in rag/understand.py; re-exported here)."""
+    from rag.understand import understand as _understand
+
+    return _understand(question, catalog, context=context, body=body, year=year)
