@@ -1,0 +1,188 @@
+"""Lexical retrieval over passages: bm25s scores on jieba tokens, persisted under settings.bm25_path.
+
+The index is rebuilt from the SQL passages table after each ingest batch. Tokens of every passage
+are kept beside the index (keyed by passage id), so a rebuild only tokenizes passages it has not
+seen and a reload tokenizes nothing. jieba gets the template's words (row labels, lexicon) so
+「不予公开」「行政复议」 stay whole tokens.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import threading
+import unicodedata
+from collections.abc import Iterable
+from pathlib import Path
+
+import bm25s
+import jieba
+import numpy as np
+
+from nianbao import template as T
+from nianbao.settings import Settings, get_settings
+
+_INDEX_DIR = "index"
+_IDS_FILE = "ids.json"
+_TOKENS_FILE = "tokens.jsonl"
+
+_tokenizer: jieba.Tokenizer | None = None
+_tokenizer_lock = threading.Lock()
+
+
+def _template_words() -> set[str]:
+    """Words from the template data that jieba should keep whole (Chinese only, 2+ chars)."""
+    words: set[str] = set()
+    for r in T.ALL_ROWS.values():
+        words.update((r.label, r.short, *r.aliases))
+    for cols in T.COLUMNS.values():
+        for c in cols.values():
+            words.update((c.label, *c.aliases))
+    for term in T.LEXICON:
+        words.update(term.words)
+    for group in (T.APPLICANT_WORDS, T.T4_RESULT_WORDS, T.T2_COLUMN_WORDS, T.SECTION_WORDS):
+        for ws in group.values():
+            words.update(ws)
+    for s in T.SECTIONS:
+        words.update((s.title, *s.keywords))
+    out = set()
+    for w in words:
+        w = "".join(ch for ch in w if not ch.isspace())
+        if 2 <= len(w) <= 12 and all("\u4e00" <= ch <= "\u9fff" for ch in w):
+            out.add(w)
+    return out
+
+
+def get_tokenizer() -> jieba.Tokenizer:
+    """The process-wide jieba tokenizer, initialised once, quietly, with the template words."""
+    global _tokenizer
+    with _tokenizer_lock:
+        if _tokenizer is None:
+            jieba.setLogLevel(logging.WARNING)
+            tk = jieba.Tokenizer()
+            tk.initialize()
+            for w in sorted(_template_words()):
+                tk.add_word(w, freq=max(tk.suggest_freq(w), 1000))
+            _tokenizer = tk
+        return _tokenizer
+
+
+def _is_noise(token: str) -> bool:
+    return all(ch.isspace() or unicodedata.category(ch)[0] in "PSZC" for ch in token)
+
+
+def tokenize(text: str) -> list[str]:
+    """Search tokens: jieba's for-search cut of the lower-cased text, punctuation/space dropped."""
+    return [t for t in get_tokenizer().lcut_for_search(text.lower()) if not _is_noise(t)]
+
+
+class BM25Index:
+    """A bm25s index over (passage id, search text), saved to and loaded from one folder."""
+
+    def __init__(self, path: Path | None = None, settings: Settings | None = None) -> None:
+        self.path = Path(path) if path is not None else (settings or get_settings()).bm25_path
+        self.ids: list[str] = []
+        self._pos: dict[str, int] = {}
+        self._retriever: bm25s.BM25 | None = None
+        self._tokens: dict[str, list[str]] = {}
+        self._lock = threading.RLock()
+        self.load()
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    # ---------------------------------------------------------------- persistence
+    def load(self) -> bool:
+        """Read the saved index (no tokenizing). False when there is none yet."""
+        with self._lock:
+            ids_file = self.path / _IDS_FILE
+            if not ids_file.exists():
+                self.ids, self._pos, self._retriever = [], {}, None
+                return False
+            self.ids = json.loads(ids_file.read_text(encoding="utf-8"))
+            self._pos = {pid: i for i, pid in enumerate(self.ids)}
+            index_dir = self.path / _INDEX_DIR
+            self._retriever = bm25s.BM25.load(str(index_dir), show_progress=False) if self.ids else None
+            self._tokens = {}
+            return True
+
+    def _load_tokens(self) -> dict[str, list[str]]:
+        if not self._tokens:
+            f = self.path / _TOKENS_FILE
+            if f.exists():
+                with f.open(encoding="utf-8") as fh:
+                    for line in fh:
+                        pid, toks = json.loads(line)
+                        self._tokens[pid] = toks
+        return self._tokens
+
+    def rebuild(self, passages: Iterable[tuple[str, str]]) -> None:
+        """Replace the index with these (passage id, search text) pairs and save it atomically
+        (written to a sibling folder, then swapped in)."""
+        with self._lock:
+            known = self._load_tokens()
+            ids: list[str] = []
+            corpus: list[list[str]] = []
+            tokens: dict[str, list[str]] = {}
+            for pid, text in passages:
+                toks = known.get(pid)
+                if toks is None:
+                    toks = tokenize(text)
+                tokens[pid] = toks
+                ids.append(pid)
+                corpus.append(toks or [""])
+            retriever = None
+            if ids:
+                retriever = bm25s.BM25()
+                retriever.index(corpus, show_progress=False)
+            tmp = self.path.with_name(self.path.name + ".tmp")
+            shutil.rmtree(tmp, ignore_errors=True)
+            tmp.mkdir(parents=True)
+            if retriever is not None:
+                retriever.save(str(tmp / _INDEX_DIR), show_progress=False)
+            with (tmp / _TOKENS_FILE).open("w", encoding="utf-8") as fh:
+                for pid in ids:
+                    fh.write(json.dumps([pid, tokens[pid]], ensure_ascii=False) + "\n")
+            (tmp / _IDS_FILE).write_text(json.dumps(ids), encoding="utf-8")
+            old = self.path.with_name(self.path.name + ".old")
+            shutil.rmtree(old, ignore_errors=True)
+            if self.path.exists():
+                os.replace(self.path, old)
+            os.replace(tmp, self.path)
+            shutil.rmtree(old, ignore_errors=True)
+            self.ids, self._pos, self._retriever, self._tokens = (
+                ids,
+                {p: i for i, p in enumerate(ids)},
+                retriever,
+                tokens,
+            )
+
+    # ---------------------------------------------------------------- searching
+    def search(
+        self, query: str, k: int = 10, ids_allowed: Iterable[str] | None = None
+    ) -> list[tuple[str, float]]:
+        """Top-k (passage id, score) with score > 0, optionally only among `ids_allowed`."""
+        with self._lock:
+            if self._retriever is None or k <= 0:
+                return []
+            vocab = self._retriever.vocab_dict
+            qtok = [t for t in tokenize(query) if t in vocab]
+            if not qtok:
+                return []
+            mask = None
+            if ids_allowed is not None:
+                mask = np.zeros(len(self.ids), dtype=np.float32)
+                idx = [self._pos[p] for p in ids_allowed if p in self._pos]
+                if not idx:
+                    return []
+                mask[idx] = 1.0
+            scores = np.asarray(self._retriever.get_scores(qtok, weight_mask=mask))
+            n_pos = int((scores > 0).sum())
+            k = min(k, n_pos)
+            if k == 0:
+                return []
+            top = np.argpartition(-scores, k - 1)[:k]
+            top = top[np.argsort(-scores[top], kind="stable")]
+            return [(self.ids[i], float(scores[i])) for i in top]

@@ -1,0 +1,143 @@
+"""Passage vectors in Chroma, keyed by passage id, with body/year/section metadata for filtering.
+
+Embedded `PersistentClient` under settings.chroma_path, or `HttpClient` to a `chroma run` server
+when settings.chroma_url is set. Collections are created with `embedding_function=None`: we always
+pass our own vectors (Chroma's default function would download a model). The SQL passages table
+is the source of truth; this store can be rebuilt from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+import chromadb
+import numpy as np
+from chromadb.config import Settings as ChromaSettings
+
+from nianbao.settings import Settings, get_settings
+
+_SPACE = "cosine"
+
+
+@dataclass
+class VectorHit:
+    id: str
+    score: float  # cosine similarity, higher is better
+    metadata: dict
+
+
+def make_client(settings: Settings):
+    """Chroma client for the configured deployment: server when chroma_url is set, else on disk."""
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if settings.chroma_url:
+        u = urlparse(settings.chroma_url)
+        if not u.hostname:
+            raise ValueError(
+                f"NIANBAO_CHROMA_URL must look like http://host:port, got {settings.chroma_url!r}"
+            )
+        port = u.port or (443 if u.scheme == "https" else 8000)
+        return chromadb.HttpClient(
+            host=u.hostname, port=port, ssl=u.scheme == "https", settings=chroma_settings
+        )
+    settings.chroma_path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+
+
+def build_where(
+    body: str | Sequence[str] | None = None,
+    year: int | Sequence[int] | None = None,
+    report_id: str | Sequence[str] | None = None,
+    section: str | Sequence[str] | None = None,
+) -> dict | None:
+    """A Chroma `where` filter; each argument is one value or a list ($in). None = no filter."""
+    clauses = []
+    for field, value in (("body", body), ("year", year), ("report_id", report_id), ("section", section)):
+        if value is None:
+            continue
+        if isinstance(value, str | int):
+            clauses.append({field: value})
+        else:
+            values = list(value)
+            clauses.append({field: {"$in": values}} if len(values) != 1 else {field: values[0]})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+class VectorStore:
+    """One Chroma collection of passage vectors."""
+
+    def __init__(self, settings: Settings | None = None, client=None) -> None:  # noqa: ANN001
+        self.settings = settings or get_settings()
+        self.client = client or make_client(self.settings)
+        self.name = self.settings.chroma_collection
+        self.collection = self.client.get_or_create_collection(
+            self.name, embedding_function=None, metadata={"hnsw:space": _SPACE}
+        )
+
+    # ---------------------------------------------------------------- writing
+    def add(
+        self,
+        ids: list[str],
+        embeddings: np.ndarray | list[list[float]],
+        metadatas: list[dict],
+        documents: list[str] | None = None,
+    ) -> None:
+        """Upsert vectors in batches the server accepts. Raises on any failure (caller undoes)."""
+        if not ids:
+            return
+        vecs = np.asarray(embeddings, dtype=np.float32)
+        if vecs.ndim != 2 or vecs.shape[0] != len(ids):
+            raise ValueError(f"expected {len(ids)} vectors, got shape {vecs.shape}")
+        step = max(1, min(self.client.get_max_batch_size(), 1000))
+        for i in range(0, len(ids), step):
+            sl = slice(i, i + step)
+            self.collection.upsert(
+                ids=ids[sl],
+                embeddings=vecs[sl],
+                metadatas=metadatas[sl],
+                documents=documents[sl] if documents is not None else None,
+            )
+
+    def delete(self, ids: list[str]) -> None:
+        for i in range(0, len(ids), 1000):
+            chunk = ids[i : i + 1000]
+            if chunk:
+                self.collection.delete(ids=chunk)
+
+    def delete_where(self, where: dict) -> None:
+        self.collection.delete(where=where)
+
+    # ---------------------------------------------------------------- reading
+    def count(self) -> int:
+        return int(self.collection.count())
+
+    def ids(self, where: dict | None = None) -> list[str]:
+        return list(self.collection.get(where=where, include=[])["ids"])
+
+    def query(
+        self, embedding: np.ndarray | list[float], k: int = 10, where: dict | None = None
+    ) -> list[VectorHit]:
+        """Nearest passages to one query vector, optionally filtered (see build_where)."""
+        if k <= 0 or self.count() == 0:
+            return []
+        res = self.collection.query(
+            query_embeddings=[np.asarray(embedding, dtype=np.float32)],
+            n_results=k,
+            where=where,
+            include=["metadatas", "distances"],
+        )
+        ids = res["ids"][0]
+        dists = res["distances"][0]
+        metas = res["metadatas"][0] or [{}] * len(ids)
+        return [
+            VectorHit(i, 1.0 - float(d), dict(m or {})) for i, d, m in zip(ids, dists, metas, strict=True)
+        ]
+
+    def close(self) -> None:
+        """Drop our handles. Chroma shares one embedded system per folder within a process, so
+        stopping it here would break other open handles to the same home; it goes with the process."""
+        self.collection = None
+        self.client = None
