@@ -1,0 +1,127 @@
+"""PDF (pdfplumber): page text with page offsets, ruled tables as Grids.
+
+- Page footers that are only a page number (`- 3 -`, `第 3 页`) are dropped from the text.
+- Cells covered by a merged cell (pdfplumber gives None) get the spanning cell's text, as in HTML.
+- Newlines inside a cell are removed: labels printed one character per line (`三\n、\n本\n年`) and
+  wrapped labels are joined back together.
+- Some reports frame whole pages of narrative with a border, which pdfplumber reports as a
+  one-column "table". Rows that span the full width and read as prose are dropped from grids, and
+  grids left with fewer than two columns are not tables of figures and are dropped.
+- A table that continues across a page break comes back as separate grids, one per page, each
+  with its `page`; the table parser merges them (it knows the template's rows).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from nianbao.types import Grid, LoadedDocument, RejectedFile
+
+_FOOTER = re.compile(
+    r"^\s*(?:[-—–_]\s*\d{1,4}\s*[-—–_]|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?|\d{1,4}\s*/\s*\d{1,4})\s*$"
+)
+_CJK = "\u3400-\u9fff\uff08\uff09\u3001\u3002\uff0c\uff1a\uff1b\u201c\u201d"
+_CELL_BREAK_CJK = re.compile(rf"(?<=[{_CJK}])\s*\n\s*|\s*\n\s*(?=[{_CJK}])")
+_CELL_BREAK = re.compile(r"\s*\n\s*")
+_PROSE = re.compile(r"[，。；！？,;]")
+_PROSE_MIN_CHARS = 30
+
+
+def _clean_cell(text: str | None) -> str | None:
+    if text is None:
+        return None
+    text = _CELL_BREAK_CJK.sub("", text)
+    return _CELL_BREAK.sub(" ", text).strip()
+
+
+def _contains(bbox, x: float, y: float) -> bool:
+    x0, top, x1, bottom = bbox
+    return x0 - 0.5 <= x <= x1 + 0.5 and top - 0.5 <= y <= bottom + 0.5
+
+
+def _expand(table) -> list[list[str]]:
+    """Rows of cell text with merged positions filled from the cell that covers them."""
+    raw = table.extract()
+    rows = [[_clean_cell(c) for c in row] for row in raw]
+    n_rows = len(rows)
+    n_cols = max((len(r) for r in rows), default=0)
+    text_of: dict[tuple, str] = {}
+    for r, row in enumerate(table.rows):
+        for c, bbox in enumerate(row.cells):
+            if bbox is not None and c < len(rows[r]):
+                text_of[tuple(bbox)] = rows[r][c] or ""
+    x0_table, top_table, x1_table, bottom_table = table.bbox
+    col_lefts = [col.bbox[0] for col in table.columns]
+    row_tops = [row.bbox[1] for row in table.rows]
+    out: list[list[str]] = []
+    for r in range(n_rows):
+        top = row_tops[r]
+        bottom = row_tops[r + 1] if r + 1 < n_rows else bottom_table
+        y = (top + bottom) / 2
+        line = []
+        for c in range(n_cols):
+            value = rows[r][c] if c < len(rows[r]) else None
+            if value is None and c < len(col_lefts):
+                left = col_lefts[c]
+                right = col_lefts[c + 1] if c + 1 < len(col_lefts) else x1_table
+                x = (left + right) / 2
+                for bbox, text in text_of.items():
+                    if _contains(bbox, x, y):
+                        value = text
+                        break
+            line.append(value or "")
+        out.append(line)
+    return out
+
+
+def _is_prose_row(row: list[str]) -> bool:
+    first = row[0]
+    if len(row) > 1 and any(cell != first for cell in row):
+        return False
+    return len(first) >= _PROSE_MIN_CHARS or first.endswith("。") or bool(_PROSE.search(first))
+
+
+def _page_grids(page, page_no: int) -> list[Grid]:
+    grids = []
+    for table in page.find_tables():
+        rows = [row for row in _expand(table) if any(row) and not _is_prose_row(row)]
+        if not rows or max(len(set(r)) for r in rows) < 2:
+            continue
+        grids.append(Grid(rows=rows, page=page_no))
+    return grids
+
+
+def load_pdf(path: Path) -> LoadedDocument:
+    import pdfplumber
+    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+
+    texts: list[str] = []
+    grids: list[Grid] = []
+    try:
+        with pdfplumber.open(path) as pdf:
+            if not pdf.pages:
+                raise RejectedFile("PDF 没有页面，文件可能已损坏 / PDF has no pages (broken file?)")
+            for i, page in enumerate(pdf.pages, start=1):
+                page_text = page.extract_text() or ""
+                lines = [ln for ln in page_text.split("\n") if not _FOOTER.match(ln)]
+                texts.append("\n".join(lines).strip("\n"))
+                grids.extend(_page_grids(page, i))
+    except RejectedFile:
+        raise
+    except (PDFEncryptionError, PDFPasswordIncorrect) as exc:
+        raise RejectedFile("PDF 已加密，无法读取 / encrypted PDF cannot be read") from exc
+    except Exception as exc:  # noqa: BLE001 - pdfminer raises many types for broken files
+        raise RejectedFile(
+            f"PDF 文件已损坏或不完整 / broken or truncated PDF ({type(exc).__name__})"
+        ) from exc
+    page_starts = []
+    parts = []
+    offset = 0
+    for t in texts:
+        page_starts.append(offset)
+        parts.append(t)
+        offset += len(t) + 1
+    return LoadedDocument(
+        path=str(path), format="pdf", text="\n".join(parts), grids=grids, page_starts=page_starts
+    )
