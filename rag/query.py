@@ -94,6 +94,7 @@ class Context:
     figures: list[FigureRef] = field(default_factory=list)
     applicants: list[str] = field(default_factory=list)
     operation: str = "single"
+    measure: str | None = None  # added: a follow-up of a rate question keeps asking for the rate
 
     def to_dict(self) -> dict:
         return {
@@ -102,17 +103,25 @@ class Context:
             "figures": [f.to_dict() for f in self.figures],
             "applicants": list(self.applicants),
             "operation": self.operation,
+            "measure": self.measure,
         }
 
     @classmethod
     def from_dict(cls, d: dict | None) -> Context:
         d = d or {}
+        bodies = list(d.get("bodies") or ([d["body"]] if d.get("body") else []))
+        years = d.get("years") or ([d["year"]] if d.get("year") else [])
+        figures = [FigureRef.from_dict(f) for f in d.get("figures") or []]
+        if not figures and d.get("rows") and d.get("table"):  # the Answer JSON's context shape
+            cols = d.get("columns") or []
+            figures = [FigureRef(d["table"], r, cols[0] if len(cols) == 1 else None) for r in d["rows"]]
         return cls(
-            bodies=list(d.get("bodies") or []),
-            years=[int(y) for y in d.get("years") or []],
-            figures=[FigureRef.from_dict(f) for f in d.get("figures") or []],
+            bodies=bodies,
+            years=[int(y) for y in years],
+            figures=figures,
             applicants=list(d.get("applicants") or []),
             operation=d.get("operation") or "single",
+            measure=d.get("measure"),
         )
 
     @classmethod
@@ -123,6 +132,7 @@ class Context:
             figures=list(q.figures),
             applicants=list(q.applicants),
             operation=q.operation,
+            measure=q.measure,
         )
 
 

@@ -1,8 +1,494 @@
-"""Question understanding: question text + catalog (+ context) -> Query. Work in progress."""
+"""Question understanding: question text + catalog (+ previous turn) -> Query.
+
+Deterministic and fast (well under 5 ms): the lexicon index is built once per process from
+nianbao.template, the body-alias index once per Catalog. Matching is longest-first over the
+normalized question (rag.numerals), so 「复议后起诉」 beats 「复议」 and 「淮安洪泽」 beats 「淮安」.
+"""
 
 from __future__ import annotations
 
-from rag.query import Catalog, Context, Query
+import re
+from dataclasses import dataclass, field
+
+from nianbao import template as T
+from rag.numerals import normalize_question
+from rag.query import Catalog, Context, FigureRef, Query
+
+# ------------------------------------------------------------------------------------------------
+# Longest-first span matching over a key set (shared by the lexicon and the body aliases)
+# ------------------------------------------------------------------------------------------------
+
+
+class _KeyIndex:
+    """Exact keys -> payloads; finds non-overlapping occurrences, longest key first."""
+
+    def __init__(self) -> None:
+        self.payloads: dict[str, list] = {}
+        self.lengths: dict[str, set[int]] = {}
+
+    def add(self, key: str, payload) -> None:  # noqa: ANN001
+        if not key:
+            return
+        self.payloads.setdefault(key, []).append(payload)
+        self.lengths.setdefault(key[0], set()).add(len(key))
+
+    def find(self, text: str, taken: list[bool] | None = None) -> list[tuple[int, int, str]]:
+        hits = []
+        for i, ch in enumerate(text):
+            for n in self.lengths.get(ch, ()):
+                key = text[i : i + n]
+                if len(key) == n and key in self.payloads and _word_ok(text, i, i + n):
+                    hits.append((i, i + n, key))
+        hits.sort(key=lambda h: (h[0] - h[1], h[0]))
+        taken = taken if taken is not None else [False] * len(text)
+        out = []
+        for s, e, k in hits:
+            if any(taken[s:e]):
+                continue
+            for j in range(s, e):
+                taken[j] = True
+            out.append((s, e, k))
+        out.sort()
+        return out
+
+
+def _word_ok(text: str, s: int, e: int) -> bool:
+    """ASCII keys must stand as whole words ("fee" is not in "feel")."""
+    if not text[s].isascii():
+        return True
+    before = text[s - 1] if s > 0 else " "
+    after = text[e] if e < len(text) else " "
+    return not (before.isascii() and before.isalnum()) and not (after.isascii() and after.isalnum())
+
+
+# ------------------------------------------------------------------------------------------------
+# The lexicon (from nianbao.template), built once
+# ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Cue:
+    kind: str  # row | applicant | t4col | t2col | section
+    value: object
+
+
+def _build_lexicon() -> _KeyIndex:
+    idx = _KeyIndex()
+    for term in T.LEXICON:
+        for w in term.words:
+            idx.add(w.lower(), _Cue("row", term))
+    for code, words in T.APPLICANT_WORDS.items():
+        for w in words:
+            idx.add(w.lower(), _Cue("applicant", code))
+    for code, words in T.T4_RESULT_WORDS.items():
+        for w in words:
+            idx.add(w.lower(), _Cue("t4col", code))
+    for code, words in T.T2_COLUMN_WORDS.items():
+        for w in words:
+            idx.add(w.lower(), _Cue("t2col", code))
+    for num, words in T.SECTION_WORDS.items():
+        for w in words:
+            idx.add(w.lower(), _Cue("section", num))
+    return idx
+
+
+_LEXICON = _build_lexicon()
+
+# ------------------------------------------------------------------------------------------------
+# Body aliases, built once per Catalog
+# ------------------------------------------------------------------------------------------------
+
+_GOV_SUFFIXES = ("人民政府办公室", "人民政府办公厅", "人民政府", "政府办公室", "政府办公厅", "政府")
+_LEVEL = re.compile(
+    r".+?(?:特别行政区|自治区|自治州|自治县|综合实验区|开发区|新区|地区|省|市|州|盟|县|区|旗)"
+)
+_ADMIN_SUFFIXES = (
+    "特别行政区",
+    "高新技术产业开发区",
+    "经济技术开发区",
+    "经济开发区",
+    "综合实验区",
+    "自治区",
+    "自治州",
+    "自治县",
+    "开发区",
+    "新区",
+    "地区",
+    "省",
+    "市",
+    "州",
+    "盟",
+    "县",
+    "区",
+    "旗",
+)
+# Words that look like place cores but are not names.
+_GENERIC = {"全市", "全区", "全县", "本市", "本区", "本县", "城区", "市区", "辖区", "新区", "地区", "社区"}
+
+
+def _core(level: str) -> str:
+    for suf in _ADMIN_SUFFIXES:
+        if level.endswith(suf) and len(level) - len(suf) >= 2:
+            return level[: -len(suf)]
+    return ""
+
+
+def _alias_keys(name: str) -> list[tuple[str, int]]:
+    """Match keys for one body name or alias, with a strength (3 exact … 1 bare core / department)."""
+    name = normalize_question(name).replace(" ", "")
+    keys = [(name, 3)]
+    stem = name
+    for suf in _GOV_SUFFIXES:
+        if stem.endswith(suf) and len(stem) > len(suf):
+            stem = stem[: -len(suf)]
+            break
+    levels = _LEVEL.findall(stem)
+    rest = stem[sum(len(x) for x in levels) :]
+    if not levels:
+        if stem != name:
+            keys.append((stem, 2))
+        return keys
+    cores = [_core(x) or x for x in levels]
+    if rest:  # a department of a region: 淮安市教育局
+        keys += [(stem, 2), ("".join(cores) + rest, 2), (levels[-1] + rest, 2), (rest, 1)]
+        return keys
+    last, last_core = levels[-1], _core(levels[-1])
+    keys += [(stem, 2), (last, 2), ("".join(cores), 2)]
+    if len(levels) > 1:
+        keys += [("".join(cores[:-1]) + last, 2), ("".join(levels[:-1]) + (last_core or last), 2)]
+    if last_core and last_core not in _GENERIC:
+        keys.append((last_core, 1))
+    return keys
+
+
+@dataclass
+class _CatalogIndex:
+    fingerprint: tuple
+    keys: _KeyIndex
+    newest: int | None
+    all_years: list[int]
+
+
+def _fingerprint(cat: Catalog) -> tuple:
+    return (
+        id(cat.bodies),
+        id(cat.years),
+        len(cat.bodies),
+        sum(len(v) for v in cat.bodies.values()),
+        sum(len(v) for v in cat.years.values()),
+    )
+
+
+def _index(cat: Catalog) -> _CatalogIndex:
+    fp = _fingerprint(cat)
+    cached = cat.__dict__.get("_understand_index")
+    if cached is not None and cached.fingerprint == fp:
+        return cached
+    keys = _KeyIndex()
+    best: dict[str, dict[str, int]] = {}
+    for body, aliases in cat.bodies.items():
+        for alias in [body, *aliases]:
+            for key, strength in _alias_keys(alias):
+                if len(key) < 2:
+                    continue
+                cur = best.setdefault(key, {})
+                cur[body] = max(cur.get(body, 0), strength)
+    for key, bodies in best.items():
+        for body, strength in bodies.items():
+            keys.add(key, (body, strength))
+    ys = sorted({y for v in cat.years.values() for y in v})
+    idx = _CatalogIndex(fp, keys, ys[-1] if ys else None, ys)
+    cat.__dict__["_understand_index"] = idx
+    return idx
+
+
+# ------------------------------------------------------------------------------------------------
+# Cue patterns
+# ------------------------------------------------------------------------------------------------
+
+_PRONOUN = re.compile(
+    r"我县|我区|我市|本县|本区|本市|该县|该区|该市|该地|该机关|这个地方|这个县|这个区|这个市|当地|它|他们|their|its\b"
+)
+_FOLLOWUP = re.compile(
+    r"^(那|那么|那个|其中|另外|还有|再看|再问|换成|and\b|what about|how about|then\b)|呢[?？]?$|其中|同期|同一年|[?？]?$(?<=呢)"
+)
+_RANK = re.compile(
+    r"哪个|哪一个|哪家|哪些地方|哪个地方|哪里|排名|排序|排行|最多|最少|最高|最低|前\d+|which\b|most\b|fewest|highest|lowest|rank"
+)
+_RANK_STRONG = re.compile(r"排名|排序|排行|前\d+名?|rank")
+_TREND = re.compile(
+    r"趋势|历年|逐年|每年|各年|每一年|这几年|近几年|这些年|变化情况|走势|trend|over the years|each year|every year"
+)
+_ALL_YEARS = re.compile(
+    r"历年|每年|各年|每一年|所有年份|全部年份|历年来|over the years|each year|every year|all years"
+)
+_SHARE = re.compile(
+    r"比例|占比|百分之|百分比|%|率|多大比重|几成|proportion|percentage|percent|share|rate\b|ratio"
+)
+_DISCLOSURE_RATE = re.compile(r"实质公开率|公开率|公开比例|公开的比例|公开比率|disclosure rate")
+_CORRECTION_RATE = re.compile(
+    r"纠错率|纠正率|纠正比例|被纠正的比例|败诉率|correction rate|overturn(?:ed)? rate"
+)
+_DIFF = re.compile(
+    r"增加|减少|增长|下降|上升|降低|变化|增减|多了|少了|多几|少几|差多少|相差|差距|比去年|同比|环比|相比|对比|比较|比上年|和去年比|与去年比"
+    r"|increase|decrease|change|compared|versus|\bvs\b|difference|grew|fell"
+)
+_BREAKDOWN = re.compile(
+    r"分别|各类|各项|各种|各自|哪些原因|什么原因|哪些理由|什么理由|原因|理由|构成|明细|细分|分类|分项|哪几类|哪些类型|具体情况|具体数"
+    r"|breakdown|broken down|reasons|by reason|by type|each type"
+)
+_SUM = re.compile(r"一共|合计|总共|加起来|加在一起|总和|共计|合起来|总数|in total|altogether|combined|sum")
+_LIST = re.compile(
+    r"有哪些报告|哪些报告|哪些年报|哪些地方|哪些机关|哪些单位|收录|列出|列表|清单|which reports|list\b"
+)
+_NARRATIVE = re.compile(
+    r"怎么|怎样|如何|为什么|为何|做了哪些|做了什么|采取了|哪些措施|什么措施|措施|举措|做法|经验|亮点|介绍|说明|概况|情况怎么样"
+    r"|问题|不足|短板|改进|整改|下一步|平台|培训|信息处理费|处理费|解读|主要内容|工作情况"
+    r"|\bhow\b(?! many| much| often)|\bwhy\b|what did|what was done|measures|describe|summar"
+)
+_COUNTISH = re.compile(r"多少|几件|几个|几次|几项|数量|数目|件数|\d+件|how many|number of|count")
+_GRANTED_PARTIAL = re.compile(
+    r"(?<!部分)(?<!不予)(?<!不)公开(?:和|与|及|或|以及|加|,)部分公开|全部或部分公开|granted (?:and|or) partial"
+)
+_STRONG_NEW = re.compile(r"新收|收到|受理|received")
+_APPLY = re.compile(r"申请|request|application")
+
+_RANGE = re.compile(
+    r"(?<!\d)(20\d{2}|19\d{2}|\d{2})\s*年?度?\s*(?:-|–|—|~|～|到|至|through|to)\s*(20\d{2}|19\d{2}|\d{2})(?!\d)\s*年?"
+)
+_YEAR4 = re.compile(r"(?<!\d)(19[89]\d|20\d{2}|2100)(?!\d)(?!\s*(?:件|个|元|万|家|项|次|%|名|位))")
+_YEAR2 = re.compile(r"(?<![\d.近前后这那多几过去])(\d{2})\s*年(?!来|间|内|以来|代)")
+_LASTN = re.compile(r"(?:近|最近|过去|这|前|last|past)\s*(\d{1,2})\s*(?:个)?\s*(?:年|years?)")
+_LASTN_EN = re.compile(r"(?:last|past) (two|three|four|five) years")
+_BARE_N_YEARS = re.compile(r"(?<![\d近最过这前])([2-9])\s*个?年(?!来|间|内|以来)")
+_FEW_YEARS = re.compile(r"近几年|这几年|近年来|最近几年|recent years")
+_THIS_YEAR = re.compile(r"今年|本年度(?!新收|制发|废止|办理|结转)|this year")
+_LAST_YEAR = re.compile(r"去年(?!结转)|上一年度?|上个年度|上年度(?!结转)|last year|previous year|prior year")
+_YEAR_BEFORE = re.compile(r"前年|year before last")
+_EN_NUM = {"two": 2, "three": 3, "four": 4, "five": 5}
+
+
+# ------------------------------------------------------------------------------------------------
+# Parts
+# ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Bodies:
+    bodies: list[str] = field(default_factory=list)
+    ambiguous: list[str] = field(default_factory=list)
+    spans: list[tuple[int, int]] = field(default_factory=list)
+
+
+def _find_bodies(norm: str, idx: _CatalogIndex, fixed: list[str]) -> _Bodies:
+    out = _Bodies()
+    for s, e, key in idx.keys.find(norm):
+        cands = idx.keys.payloads[key]
+        top = max(st for _, st in cands)
+        names = [b for b, st in cands if st == top]
+        out.spans.append((s, e))
+        if len(names) == 1:
+            if names[0] not in out.bodies:
+                out.bodies.append(names[0])
+            continue
+        chosen = [b for b in names if b in fixed]
+        if len(chosen) == 1:
+            if chosen[0] not in out.bodies:
+                out.bodies.append(chosen[0])
+        else:
+            out.ambiguous += [b for b in names if b not in out.ambiguous]
+    return out
+
+
+_PLACE_STOP = {
+    "中国", "全国", "国家", "中华人民共和国", "本地", "当地", "各地", "全省", "全市", "全区", "全县", "本市",
+    "本区", "本县", "我县", "我区", "我市", "该县", "该区", "该市", "城区", "市区", "辖区", "县区", "市县",
+    "区县", "社区", "地区", "园区", "景区", "小区", "城市", "政府", "人民政府", "哪个区", "哪个县", "哪个市",
+}  # fmt: skip
+_PLACE_TOKEN = re.compile(r"^[\u4e00-\u9fff]{1,8}(?:省|市|县|区|州|盟|旗|局|厅|委|镇|乡|街道)$")
+_PLACE_SHAPE = re.compile(r"[\u4e00-\u9fff]{2,4}(?:省|市|县|区|州|旗)")
+_jieba_state: dict = {}
+
+
+def _jieba():
+    if not _jieba_state:
+        import logging
+
+        import jieba
+        import jieba.posseg
+
+        jieba.setLogLevel(logging.WARNING)
+        jieba.initialize()
+        _jieba_state["lcut"] = jieba.lcut
+        _jieba_state["tags"] = jieba.posseg.dt.word_tag_tab
+    return _jieba_state["lcut"], _jieba_state["tags"]
+
+
+def _unknown_places(norm: str, spans: list[tuple[int, int]]) -> list[str]:
+    """Place/body names in the question that the catalog does not hold (so the answer can say so)."""
+    chars = list(norm)
+    for s, e in spans:
+        for j in range(s, e):
+            chars[j] = ","
+    text = "".join(chars)
+    if not re.search(r"[\u4e00-\u9fff]{2}", text):
+        return []
+    lcut, tags = _jieba()
+    out: list[str] = []
+    for tok in lcut(text):
+        if len(tok) < 2 or tok in _PLACE_STOP or tok in _LEXICON.payloads:
+            continue
+        is_place = tags.get(tok) == "ns" or (_PLACE_TOKEN.match(tok) and len(tok) >= 3)
+        if is_place and not any(tok in o or o in tok for o in out):
+            out.append(tok)
+    return out
+
+
+def _years(
+    norm: str, idx: _CatalogIndex, anchor: int | None, notes: list[str]
+) -> tuple[list[int], str | None]:
+    """Years the question names, and a hint: 'range' | 'lastn' | 'all' | 'relative' | None."""
+    years: list[int] = []
+    hint = None
+    text = norm
+
+    def full(y: str) -> int:
+        v = int(y)
+        return v if v >= 100 else 2000 + v
+
+    for m in _RANGE.finditer(text):
+        a, b = full(m.group(1)), full(m.group(2))
+        if 1990 <= a < b <= 2100 and b - a <= 30:
+            years += range(a, b + 1)
+            hint = "range"
+            text = text[: m.start()] + " " * (m.end() - m.start()) + text[m.end() :]
+    for m in _YEAR4.finditer(text):
+        years.append(int(m.group(1)))
+    for m in _YEAR2.finditer(text):
+        years.append(2000 + int(m.group(1)))
+    explicit = sorted(set(years))
+
+    base = explicit[-1] if explicit else anchor
+    if base is not None:
+        rel = []
+        if _LAST_YEAR.search(norm):
+            rel.append((base - 1, "去年" if "去年" in norm else "上一年"))
+        if _YEAR_BEFORE.search(norm):
+            rel.append((base - 2, "前年"))
+        if _THIS_YEAR.search(norm) and not explicit:
+            rel.append((base, "今年"))
+        for y, word in rel:
+            years.append(y)
+            notes.append(f"「{word}」按{y}年理解（以{base}年为基准）")
+            hint = hint or "relative"
+
+    n = None
+    m = _LASTN.search(norm)
+    if m:
+        n = int(m.group(1))
+    elif (m := _LASTN_EN.search(norm)) is not None:
+        n = _EN_NUM[m.group(1)]
+    elif _FEW_YEARS.search(norm):
+        n = 3
+    elif not explicit and (m := _BARE_N_YEARS.search(norm)) is not None:
+        n = int(m.group(1))
+    if n and 1 < n <= 30 and anchor is not None:
+        years += range(anchor - n + 1, anchor + 1)
+        hint = "lastn"
+        notes.append(f"「近{n}年」按{anchor - n + 1}–{anchor}年理解")
+    elif _ALL_YEARS.search(norm) and not years:
+        hint = "all"
+    return sorted(set(years)), hint
+
+
+def _figures(
+    norm: str, hits: list[tuple[int, int, str]]
+) -> tuple[list[FigureRef], list[str], dict, list[str]]:
+    """Figures, applicant columns, per-table column words, narrative sections — from lexicon hits."""
+    figs: list[FigureRef] = []
+    applicants: list[str] = []
+    cols: dict[str, list[str]] = {"四": [], "二": []}
+    sections: list[str] = []
+
+    def add(table: str, row: str, related: tuple[str, ...] = ()) -> None:
+        for f in figs:
+            if f.table == table and f.row == row:
+                return
+        figs.append(FigureRef(table, row, None, list(related)))
+
+    if _GRANTED_PARTIAL.search(norm):
+        add("三", "granted")
+    for _, _, key in hits:
+        for cue in _LEXICON.payloads[key]:
+            if cue.kind == "row":
+                term = cue.value
+                if term.table == "四" and term.related:  # generic 诉讼: both lawsuit rows
+                    add(term.table, term.row)
+                    for r in term.related:
+                        add(term.table, r)
+                else:
+                    add(term.table, term.row, term.related)
+            elif cue.kind == "applicant" and cue.value not in applicants:
+                applicants.append(cue.value)
+            elif cue.kind in ("t4col", "t2col"):
+                lst = cols["四" if cue.kind == "t4col" else "二"]
+                if cue.value not in lst:
+                    lst.append(cue.value)
+            elif cue.kind == "section" and cue.value not in sections:
+                sections.append(cue.value)
+    # A row named by a generic word and also by a more specific child: keep the specific one.
+    codes = {f.row for f in figs}
+    figs = [f for f in figs if not any(c.startswith(f.row + ".") for c in codes)]
+    # 「多少申请被拒绝」: 「申请」 only says what is counted; the outcome row is the figure asked.
+    # Keep `new` where it is named as such (新收/收到) or is the base of a share.
+    outcome = [f for f in figs if f.table == "三" and f.row != "new"]
+    keep_new = re.search(r"新收", norm) or (_STRONG_NEW.search(norm) and _SHARE.search(norm))
+    if outcome and not keep_new:
+        figs = [f for f in figs if f.row != "new"]
+    return figs, applicants, cols, sections
+
+
+def _apply_columns(figs: list[FigureRef], cols: dict, applicants: list[str]) -> list[FigureRef]:
+    """Put column words onto the figures of their table (四: result; 二: issued/repealed/in_force; 三: applicant)."""
+    out = []
+    for f in figs:
+        col = f.column
+        if f.table == "四" and cols["四"]:
+            col = cols["四"][0]
+        elif f.table == "二" and cols["二"]:
+            allowed = T.row("二", f.row).columns
+            col = next((c for c in cols["二"] if c in allowed), col)
+        elif f.table == "三" and len(applicants) == 1:
+            col = applicants[0]
+        out.append(FigureRef(f.table, f.row, col, list(f.related)))
+    return out
+
+
+def _operation(q: Query, norm: str, hint: str | None, n_figs_named: int) -> str:
+    if _LIST.search(norm) and not q.figures:
+        return "list"
+    if _RANK_STRONG.search(norm) or (_RANK.search(norm) and re.search(r"哪|which", norm) and q.figures):
+        return "rank"
+    if _TREND.search(norm) or hint in ("lastn", "all") or len(q.years) >= 3:
+        return "trend"
+    if len(q.bodies) >= 2:
+        return "compare"
+    if _SUM.search(norm) and (n_figs_named >= 2 or len(q.years) >= 2):
+        return "sum"
+    if q.measure or (_SHARE.search(norm) and q.figures):
+        return "share"
+    if _BREAKDOWN.search(norm) and q.figures:
+        return "breakdown"
+    if len(q.years) == 2 or (_DIFF.search(norm) and q.figures and len(q.years) >= 2):
+        return "diff"
+    if q.wants_narrative and not q.figures:
+        return "narrative"
+    return "single"
+
+
+# ------------------------------------------------------------------------------------------------
+# The entry point
+# ------------------------------------------------------------------------------------------------
 
 
 def understand(
@@ -12,5 +498,114 @@ def understand(
     body: str | None = None,
     year: int | None = None,
 ) -> Query:
-    """Placeholder until the parser lands: returns the UI filters only."""
-    return Query(text=question, norm=question, bodies=[body] if body else [], years=[year] if year else [])
+    """Parse one question. `context` is the previous turn's state; `body`/`year` are the UI filters."""
+    norm = normalize_question(question)
+    idx = _index(catalog)
+    q = Query(text=question, norm=norm)
+    ctx = context if (context and (context.bodies or context.years or context.figures)) else None
+    is_followup_shaped = bool(_FOLLOWUP.search(norm)) or len(norm) <= 8
+
+    # ---- bodies
+    fixed = [b for b in ([body] if body else []) + (ctx.bodies if ctx else []) if b]
+    found = _find_bodies(norm, idx, fixed)
+    q.bodies = found.bodies
+    named_bodies = list(found.bodies)
+    q.ambiguous_bodies = found.ambiguous
+    lex_hits = _LEXICON.find(norm, [any(s <= i < e for s, e in found.spans) for i in range(len(norm))])
+    q.unknown_bodies = _unknown_places(norm, found.spans + [(s, e) for s, e, _ in lex_hits])
+    if not q.bodies and not q.ambiguous_bodies and not q.unknown_bodies:
+        if body and body in catalog.bodies:
+            q.bodies = [body]
+        elif ctx and ctx.bodies:
+            q.bodies = list(ctx.bodies)
+            q.followup = True
+        elif len(catalog.bodies) == 1:
+            q.bodies = list(catalog.bodies)
+        elif _PRONOUN.search(norm):
+            q.notes.append("问题中的「本地/该机关」无法确定指哪个机关，请指明")
+
+    # ---- figures, applicants, narrative
+    figs, applicants, cols, sections = _figures(norm, lex_hits)
+    n_named = len(figs)
+    reused_figs = False
+    reuse = ctx and ctx.figures and (is_followup_shaped or not (found.bodies or _YEAR4.search(norm)))
+    if not figs and reuse and (applicants or cols["四"] or cols["二"] or not _NARRATIVE.search(norm)):
+        figs = [FigureRef(f.table, f.row, f.column, list(f.related)) for f in ctx.figures]
+        if not applicants and ctx.applicants:
+            applicants = list(ctx.applicants)
+        q.followup = reused_figs = True
+    if not figs and (cols["四"]) and not sections:
+        figs = [FigureRef("四", "review")]  # 「被纠正的有多少」: table 四 results default to 行政复议
+    if not figs and (applicants or (_APPLY.search(norm) and _COUNTISH.search(norm))):
+        figs = [FigureRef("三", "new")]
+    q.applicants = applicants
+    q.figures = _apply_columns(figs, cols, applicants)
+    if _DISCLOSURE_RATE.search(norm):
+        q.measure = "disclosure_rate"
+    elif _CORRECTION_RATE.search(norm):
+        q.measure = "correction_rate"
+    if q.measure == "disclosure_rate" and not n_named:
+        q.figures = [FigureRef("三", "granted"), FigureRef("三", "partial"), FigureRef("三", "handled_total")]
+    elif q.measure == "correction_rate" and not any(f.table == "四" for f in q.figures):
+        q.figures = [FigureRef("四", "review")]
+    q.section = sections[0] if sections else None
+    q.wants_narrative = bool(_NARRATIVE.search(norm)) or (bool(sections) and not _COUNTISH.search(norm))
+    if q.wants_narrative and sections and not q.section:
+        q.section = sections[0]
+
+    # ---- years
+    anchor = _anchor(q.bodies, idx, catalog)
+    explicit_anchor = None
+    same_bodies = not named_bodies or (ctx is not None and set(named_bodies) <= set(ctx.bodies))
+    if ctx and ctx.years and same_bodies and not _YEAR4.search(norm):
+        explicit_anchor = max(ctx.years)
+    elif year:
+        explicit_anchor = year
+    notes: list[str] = []
+    years, hint = _years(norm, idx, explicit_anchor or anchor, notes)
+    if hint == "lastn" and explicit_anchor and explicit_anchor != anchor:  # 近N年 counts back from the newest
+        notes = []
+        years, hint = _years(norm, idx, anchor, notes)
+    q.notes += notes
+    comparing = _DIFF.search(norm) or "比" in norm
+    if hint == "relative" and ctx and ctx.years and explicit_anchor and not _YEAR4.search(norm) and comparing:
+        years = sorted(set(years) | {explicit_anchor})
+        q.followup = True
+    if hint == "all":
+        years = sorted({y for b in (q.bodies or catalog.bodies) for y in catalog.years.get(b, [])})
+    if not years:
+        if year:
+            years = [year]
+        elif ctx and ctx.years:
+            have_ctx = {y for b in (q.bodies or list(catalog.bodies)) for y in catalog.years.get(b, [])}
+            years = [y for y in ctx.years if y in have_ctx]
+            if years:
+                q.followup = True
+            else:
+                q.notes.append(f"{'、'.join(map(str, ctx.years))}年无该机关的年报，未沿用上一问的年份")
+        elif re.search(r"这2年|2年", norm) and anchor:
+            years = [anchor - 1, anchor]
+    q.years = years
+    pool = q.bodies or list(catalog.bodies)
+    have = {y for b in pool for y in catalog.years.get(b, [])}
+    q.years_missing = [y for y in q.years if y not in have]
+
+    # ---- operation
+    if reused_figs and not _operation_cues(norm) and len(q.years) <= 1:
+        q.operation = ctx.operation if ctx.operation in ("single", "breakdown", "share") else "single"
+        q.measure = q.measure or getattr(ctx, "measure", None)
+    else:
+        q.operation = _operation(q, norm, hint, n_named)
+    if q.operation == "rank" and len(named_bodies) < 2:
+        q.bodies = list(catalog.bodies)
+    return q
+
+
+def _operation_cues(norm: str) -> bool:
+    return any(p.search(norm) for p in (_RANK, _TREND, _SHARE, _DIFF, _BREAKDOWN, _SUM))
+
+
+def _anchor(bodies: list[str], idx: _CatalogIndex, catalog: Catalog) -> int | None:
+    """The 'this year' of relative years: the newest report of the body asked about, else of the store."""
+    ys = [y for b in bodies for y in catalog.years.get(b, [])]
+    return max(ys) if ys else idx.newest
