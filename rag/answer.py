@@ -1,0 +1,278 @@
+"""Answering a question: understand it, route it to facts and/or passages, compose a cited answer.
+
+Deterministic (no LLM): figures come from table cells via FactAnswerer, narrative from the best
+passages of hybrid retrieval. Unknown bodies, missing years and questions nothing answers get
+kind "not_found" saying what the store does hold; several matching bodies get kind "clarify".
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+
+from nianbao import template as T
+from rag.compose import Citation, Citations, escape_md, key_sentences, quote_block
+from rag.factanswer import FactAnswerer, FactBook
+from rag.factstore import reports as reports_table
+from rag.query import Catalog, Context, Query, understand
+from rag.retrieve import Hit, Retriever
+
+# A passage counts as an answer only above these (BM25 raw score, cosine similarity) floors.
+BM25_FLOOR = 6.0
+DENSE_FLOOR = 0.86
+MAX_PASSAGES = 3
+
+
+@dataclass
+class Answer:
+    """The Answer JSON of DESIGN.md / docs/INTERNALS.md."""
+
+    question: str
+    answer: str
+    kind: str  # figure | narrative | mixed | not_found | clarify
+    figures: list[dict] = field(default_factory=list)
+    citations: list[dict] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    latency_ms: float = 0.0
+    context: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "kind": self.kind,
+            "figures": self.figures,
+            "citations": self.citations,
+            "warnings": self.warnings,
+            "latency_ms": self.latency_ms,
+            "context": self.context,
+        }
+
+
+def context_dict(q: Query) -> dict:
+    """Context for the next turn: the shared Context fields plus the flat keys of INTERNALS.md."""
+    d = Context.from_query(q).to_dict()
+    d.update(
+        body=q.bodies[0] if q.bodies else None,
+        year=q.years[-1] if q.years else None,
+        rows=[f.row for f in q.figures],
+        columns=[f.column for f in q.figures],
+        table=q.figures[0].table if q.figures else None,
+    )
+    return d
+
+
+def figure_kinds() -> str:
+    """The kinds of figures the reports hold, in plain words, from the template."""
+    t2 = "、".join(dict.fromkeys(r.label for r in T.T2_ROWS if "2021" in r.templates))
+    t3 = "、".join(r.short for r in T.T3_ROWS if r.parent is None)
+    t4 = "、".join(r.short for r in T.T4_ROWS)
+    cols = "、".join(T.T3_COLUMNS[c].label for c in T.T3_COLUMN_ORDER[:-1])
+    return (
+        f"主动公开（{t2}）；依申请公开（{t3}，不予公开等的具体理由，按申请人：{cols}）；"
+        f"{t4}（结果维持、结果纠正、其他结果、尚未审结、总计）；以及各部分的文字内容"
+        "（总体情况、存在的主要问题及改进情况、其他需要报告的事项）。"
+    )
+
+
+class Answerer:
+    """Answers questions over one set of stores. Models and caches are loaded once."""
+
+    def __init__(self, stores):  # noqa: ANN001
+        self.stores = stores
+        self.book = FactBook(stores.facts)
+        self.facts = FactAnswerer(self.book)
+        self.retriever = Retriever(stores)
+        self._catalog: Catalog | None = None
+        self._signature: tuple | None = None
+        self._lock = threading.Lock()
+
+    # ---- catalog
+    def catalog(self) -> Catalog:
+        """The catalog, rebuilt (and caches dropped) when the store's reports changed."""
+        t = reports_table
+        q = select(
+            func.count(), func.min(t.c.id), func.max(t.c.id), func.sum(t.c.n_facts), func.sum(t.c.n_passages)
+        )
+        with self.stores.facts.engine.connect() as c:
+            sig = tuple(c.execute(q).one())
+        with self._lock:
+            if sig != self._signature or self._catalog is None:
+                self.book.refresh()
+                self.retriever.refresh()
+                self._catalog = Catalog.from_store(self.stores.facts)
+                self._signature = sig
+            return self._catalog
+
+    def _context(
+        self, catalog: Catalog, history: list | None, context: dict | Context | None
+    ) -> Context | None:
+        if isinstance(context, Context):
+            return context
+        if context:
+            return Context.from_dict(context)
+        ctx = None
+        for turn in history or []:
+            if isinstance(turn, dict) and turn.get("context"):
+                ctx = Context.from_dict(turn["context"])
+                continue
+            text = turn.get("question") if isinstance(turn, dict) else turn
+            if text:
+                ctx = Context.from_query(understand(str(text), catalog, context=ctx))
+        return ctx
+
+    # ---- answering
+    def ask(
+        self,
+        question: str,
+        history: list | None = None,
+        body: str | None = None,
+        year: int | None = None,
+        context: dict | Context | None = None,
+    ) -> Answer:
+        t0 = time.perf_counter()
+        catalog = self.catalog()
+        ctx = self._context(catalog, history, context)
+        q = understand(question, catalog, context=ctx, body=body, year=year)
+        ans = self._answer(q, catalog)
+        ans.latency_ms = round((time.perf_counter() - t0) * 1000, 1)
+        return ans
+
+    def stream(self, question: str, **kwargs) -> Iterator[str]:
+        """The answer's markdown in pieces (paragraphs), for the web chat."""
+        ans = self.ask(question, **kwargs)
+        parts = ans.answer.split("\n\n")
+        for i, part in enumerate(parts):
+            yield part + ("\n\n" if i < len(parts) - 1 else "")
+
+    def _answer(self, q: Query, catalog: Catalog) -> Answer:
+        cites = Citations()
+        notes = [escape_md(n) for n in q.notes]
+        warnings: list[str] = []
+
+        if not catalog.bodies:
+            return self._final(q, "not_found", ["库中还没有任何年报。请先导入报告。"], cites, [], warnings)
+
+        if q.ambiguous_bodies and not q.bodies:
+            if q.operation == "compare":
+                q.bodies = list(q.ambiguous_bodies)
+            else:
+                return self._clarify(q, catalog, q.ambiguous_bodies, cites)
+
+        if q.unknown_bodies and not q.bodies:
+            names = "、".join(f"「{escape_md(b)}」" for b in q.unknown_bodies)
+            text = [f"库中没有{names}的政府信息公开年报，无法回答。", self._available(catalog)]
+            return self._final(q, "not_found", text, cites, [], warnings)
+        if q.unknown_bodies:
+            names = "、".join(escape_md(b) for b in q.unknown_bodies)
+            notes.append(f"库中没有{names}的年报，以下只回答库中已有的机关。")
+
+        if q.years_missing:
+            bodies = q.bodies or list(catalog.bodies)
+            have = sorted({y for b in bodies for y in catalog.years.get(b, [])})
+            present = [y for y in q.years if y in have]
+            missing = "、".join(f"{y}年" for y in q.years_missing)
+            if not present:
+                who = "、".join(bodies) if q.bodies else "库中任何机关"
+                text = [
+                    f"{escape_md(who)}没有{missing}的年报，无法回答。",
+                    f"现有年份：{'、'.join(f'{y}年' for y in have) or '无'}。",
+                    self._available(catalog),
+                ]
+                return self._final(q, "not_found", text, cites, [], warnings)
+            notes.append(f"库中没有{missing}的报告，以下只回答已有年份。")
+
+        wants_facts = bool(q.figures or q.measure)
+        fact_res = None
+        if wants_facts:
+            if not q.bodies and len(catalog.bodies) > 1 and q.operation not in ("rank", "compare"):
+                return self._clarify(q, catalog, sorted(catalog.bodies), cites)
+            fact_res = self.facts.answer(q, catalog, cites)
+
+        hits: list[Hit] = []
+        if q.wants_narrative or not wants_facts:
+            hits = self._passages(q, catalog)
+
+        parts = list(notes)
+        figures: list[dict] = []
+        if fact_res is not None:
+            parts.append(fact_res.text)
+            figures = [f.to_dict() for f in fact_res.figures]
+            warnings.extend(fact_res.warnings)
+        if hits:
+            parts.extend(self._narrative(q, hits, cites))
+
+        if fact_res is None and not hits:
+            if wants_facts:
+                text = notes + [
+                    "所选报告的表格中没有找到这一数字。",
+                    self._available(catalog),
+                ]
+            else:
+                text = notes + [
+                    "报告中没有找到与这个问题相关的内容。",
+                    self._available(catalog),
+                ]
+            return self._final(q, "not_found", text, cites, [], warnings)
+        kind = (
+            "mixed" if fact_res is not None and hits else ("figure" if fact_res is not None else "narrative")
+        )
+        return self._final(q, kind, parts, cites, figures, warnings)
+
+    def _passages(self, q: Query, catalog: Catalog) -> list[Hit]:
+        strip = [a for b in catalog.bodies for a in catalog.bodies[b]]
+        hits = self.retriever.search(
+            q, bodies=q.bodies or None, years=q.years or None, k=MAX_PASSAGES * 2, strip=strip
+        )
+        good = [h for h in hits if (h.bm25 or 0) >= BM25_FLOOR or (h.dense or 0) >= DENSE_FLOOR]
+        return good[:MAX_PASSAGES]
+
+    def _narrative(self, q: Query, hits: list[Hit], cites: Citations) -> list[str]:
+        out = []
+        for h in hits:
+            p = h.passage
+            quote = key_sentences(p.text, q.norm, p.search_text)
+            n = cites.add(
+                Citation(report=p.report_id, body=p.body, year=p.year, section=p.section, text=quote)
+            )
+            head = f"{escape_md(p.body)}{p.year}年报告「{escape_md(p.section_title)}」部分写道[{n}]："
+            out.append(head + "\n\n" + quote_block(quote))
+        return out
+
+    def _available(self, catalog: Catalog) -> str:
+        bodies = "；".join(
+            f"{escape_md(b)}（{'、'.join(str(y) for y in catalog.years.get(b, []))}年）"
+            for b in sorted(catalog.bodies)
+        )
+        return f"库中现有的报告：{bodies}。\n\n可以查询的内容：{figure_kinds()}"
+
+    def _clarify(self, q: Query, catalog: Catalog, bodies: list[str], cites: Citations) -> Answer:
+        items = "\n".join(
+            f"- {escape_md(b)}（{'、'.join(str(y) for y in catalog.years.get(b, []))}年）" for b in bodies
+        )
+        text = [f"这个问题可能指以下几个机关，请说明是哪一个：\n{items}"]
+        return self._final(q, "clarify", text, cites, [], [f"问题中的机关不明确：{'、'.join(bodies)}"])
+
+    def _final(
+        self,
+        q: Query,
+        kind: str,
+        parts: list[str],
+        cites: Citations,
+        figures: list[dict],
+        warnings: list[str],
+    ) -> Answer:
+        text = "\n\n".join(p for p in parts if p) + cites.markdown()
+        return Answer(
+            question=q.text,
+            answer=text,
+            kind=kind,
+            figures=figures,
+            citations=cites.to_list(),
+            warnings=list(dict.fromkeys(warnings)),
+            context=context_dict(q),
+        )

@@ -1,0 +1,740 @@
+"""Figure answers from facts: lookups, sums, shares, differences, comparisons, ranks, trends.
+
+Reading: the cells of chosen reports, loaded in one query and cached.
+
+A cell lookup knows the template: a row's default column, group rows of table 三 that are
+printed without cells (their value is the sum of their children, shown with the parts), and
+the rule violations stored for each report.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from nianbao import template as T
+from rag.compose import Citation, Citations, escape_md, fmt_num, fmt_pct
+from rag.factstore import FactStore, ReportRow, StoredFact, StoredViolation
+from rag.factstore import facts as facts_table
+from rag.factstore import violations as violations_table
+from rag.query import Catalog, FigureRef, Query
+
+CellKey = tuple[str, str, str]
+
+
+@dataclass
+class ReportFacts:
+    """All facts and violations of one report, indexed by (table, row, column)."""
+
+    report: ReportRow
+    cells: dict[CellKey, StoredFact] = field(default_factory=dict)
+    violations: list[StoredViolation] = field(default_factory=list)
+
+    def has_table(self, table: str) -> bool:
+        return any(k[0] == table for k in self.cells)
+
+
+@dataclass
+class CellValue:
+    """A figure read from one report: a printed cell, or a group row summed from its children."""
+
+    report: ReportRow
+    table: str
+    row: str
+    column: str
+    value: float | None
+    unit: str
+    facts: list[StoredFact]  # the cells this value rests on (printed or children)
+    parts: list[tuple[str, float, StoredFact]] = field(default_factory=list)  # children when summed
+    summed: bool = False  # not printed: the sum of the children
+    missing: bool = False
+
+    @property
+    def uncertain(self) -> bool:
+        return any(f.uncertain for f in self.facts)
+
+
+def default_column(table: str, row_code: str, template: str) -> str:
+    """The column a question means when it names only the row (三/四: total; 二: the first)."""
+    if table in ("三", "四"):
+        return "total"
+    cols = T.t2_columns_for(row_code, template) or T.row("二", row_code).columns
+    return cols[0]
+
+
+def short_row(table: str, row_code: str) -> str:
+    """Plain words for a row (「属于国家秘密」 -> 「国家秘密」) used inside sentences."""
+    name = T.row(table, row_code).short
+    return name[2:] if name.startswith("属于") else name
+
+
+def short_column(table: str, col: str) -> str:
+    label = T.column(table, col).label
+    for junk in ("（单位：万元）", "件数", "数量"):
+        label = label.replace(junk, "")
+    return label.removeprefix("结果") if table == "四" else label
+
+
+class FactBook:
+    """Facts of reports, loaded in one SQL query per set of new reports and kept in memory."""
+
+    def __init__(self, store: FactStore):
+        self.store = store
+        self._cache: dict[str, ReportFacts] = {}
+        self._reports: list[ReportRow] | None = None
+
+    def refresh(self) -> None:
+        self._cache.clear()
+        self._reports = None
+
+    @property
+    def reports(self) -> list[ReportRow]:
+        if self._reports is None:
+            self._reports = self.store.reports()
+        return self._reports
+
+    def report(self, body: str, year: int) -> ReportRow | None:
+        """The report of one body and year (the one with most facts when several were ingested)."""
+        found = [r for r in self.reports if r.body == body and r.year == year]
+        return max(found, key=lambda r: (r.n_facts, r.id)) if found else None
+
+    def load(self, reports: list[ReportRow]) -> dict[str, ReportFacts]:
+        missing = [r for r in reports if r.id not in self._cache]
+        if missing:
+            ids = [r.id for r in missing]
+            fresh = {r.id: ReportFacts(r) for r in missing}
+            with self.store.engine.connect() as c:
+                for r in c.execute(select(facts_table).where(facts_table.c.report_id.in_(ids))).mappings():
+                    f = StoredFact(
+                        table=r["table_no"],
+                        row=r["row"],
+                        column=r["col"],
+                        value=r["value"],
+                        unit=r["unit"],
+                        raw=r["raw"],
+                        row_label=r["row_label"],
+                        column_label=r["column_label"],
+                        page=r["page"],
+                        line=r["line"],
+                        blank=r["blank"],
+                        computed=r["computed"],
+                        uncertain=r["uncertain"],
+                        note=r["note"],
+                        report_id=r["report_id"],
+                        body=r["body"],
+                        year=r["year"],
+                    )
+                    fresh[f.report_id].cells[f.key()] = f
+                q = select(violations_table).where(violations_table.c.report_id.in_(ids))
+                for r in c.execute(q).mappings():
+                    rf = fresh[r["report_id"]]
+                    rf.violations.append(
+                        StoredViolation(
+                            rule=r["rule"],
+                            message=r["message"],
+                            cells=[tuple(x) for x in json.loads(r["cells"])],
+                            printed=r["printed"],
+                            expected=r["expected"],
+                            severity=r["severity"],
+                            report_id=r["report_id"],
+                            body=rf.report.body,
+                            year=rf.report.year,
+                        )
+                    )
+            self._cache.update(fresh)
+        return {r.id: self._cache[r.id] for r in reports}
+
+    def get(self, rf: ReportFacts, table: str, row_code: str, column: str | None = None) -> CellValue:
+        """One figure: the printed cell, else (group rows) the sum of the children."""
+        tpl = rf.report.template or "2021"
+        col = column or default_column(table, row_code, tpl)
+        meta = T.row(table, row_code)
+        unit = T.column(table, col).unit if col in T.COLUMNS[table] else meta.unit
+        printed = rf.cells.get((table, row_code, col))
+        children = T.t3_children(row_code, tpl) if table == "三" and meta.group else []
+        child_facts = [(c, rf.cells.get(("三", c.code, col))) for c in children]
+        child_facts = [(c, f) for c, f in child_facts if f is not None]
+        if printed is not None and not (printed.computed and child_facts):
+            return CellValue(rf.report, table, row_code, col, printed.value, printed.unit or unit, [printed])
+        if child_facts:
+            total = sum(f.value or 0 for _, f in child_facts)
+            parts = [(short_row("三", c.code), f.value or 0, f) for c, f in child_facts]
+            return CellValue(
+                rf.report, table, row_code, col, total, unit, [f for _, f in child_facts], parts, summed=True
+            )
+        if printed is not None:
+            return CellValue(rf.report, table, row_code, col, printed.value, printed.unit or unit, [printed])
+        return CellValue(rf.report, table, row_code, col, None, unit, [], missing=True)
+
+    def touching(self, rf: ReportFacts, keys: set[CellKey]) -> list[StoredViolation]:
+        """Violations of this report that involve any of the given cells."""
+        return [v for v in rf.violations if any(tuple(c) in keys for c in v.cells)]
+
+
+# ------------------------------------------------------------------------------------------
+# Answering
+# ------------------------------------------------------------------------------------------
+SMALL_SAMPLE = 30  # below this many cases a rate says little (TEMPLATE.md)
+CORRECTION_WARN = 0.15
+DISCLOSURE_WARN = 0.40
+_HANDLED_PARTS = {"granted", "partial", "withheld", "unavailable", "not_processed", "other_handling"}
+
+
+@dataclass
+class Figure:
+    """One figure in an answer (the `figures` entry of the Answer JSON)."""
+
+    body: str
+    year: int
+    table: str | None
+    row: str | None
+    column: str | None
+    value: float | None
+    unit: str
+    label: str
+    row_label: str = ""
+    column_label: str = ""
+    page: int | None = None
+    line: int | None = None
+    report: str = ""
+    derived: bool = False
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass
+class FactResult:
+    """What the fact side contributes to an answer; `kind` is figure, not_found or clarify."""
+
+    kind: str
+    text: str
+    figures: list[Figure] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def cell_label(table: str, row_code: str, col: str) -> str:
+    """Plain words for one cell: 「不予公开」, 「本年新收申请（商业企业）」, 「规章本年制发」."""
+    if table == "三":
+        base = short_row(table, row_code)
+        return base if col == "total" else f"{base}（{T.column(table, col).label}）"
+    if table == "四":
+        base = T.row(table, row_code).short
+        return base if col == "total" else f"{base}{T.column(table, col).label}"
+    return T.row(table, row_code).label + short_column(table, col)
+
+
+class _Answer:
+    """Accumulates the lines, figures, citations and warnings of one fact answer."""
+
+    def __init__(self, book: FactBook, cites: Citations):
+        self.book = book
+        self.cites = cites
+        self.lines: list[str] = []
+        self.figures: list[Figure] = []
+        self.warnings: list[str] = []
+        self.cited: dict[str, set[CellKey]] = {}  # report id -> cells cited
+        self.explained: dict[str, set[CellKey]] = {}  # cells whose contradiction was stated
+        self.uncertain: list[StoredFact] = []
+        self.alerts: list[str] = []  # contradictions stated after the line that cited them
+
+    # ---- citations and figures
+    def cite_fact(self, f: StoredFact, report: ReportRow) -> Citation:
+        meta = T.row(f.table, f.row)
+        col_meta = T.COLUMNS[f.table].get(f.column)
+        row_label = f.row_label or meta.label
+        col_label = f.column_label or (col_meta.label if col_meta else f.column)
+        self.cited.setdefault(report.id, set()).add(f.key())
+        if f.uncertain and f not in self.uncertain:
+            self.uncertain.append(f)
+        return Citation(
+            report=report.id,
+            body=report.body,
+            year=report.year,
+            section=f.table,
+            text=f"表{f.table} {row_label} / {col_label}：{f.raw or fmt_num(f.value)}",
+            cell={
+                "table": f.table,
+                "row": f.row,
+                "column": f.column,
+                "row_label": row_label,
+                "column_label": col_label,
+                "page": f.page,
+                "line": f.line,
+                "value": f.value,
+            },
+        )
+
+    def marks(self, cv: CellValue) -> str:
+        facts = cv.facts
+        if cv.summed:
+            nonzero = [f for f in facts if f.value]
+            facts = nonzero or facts
+        return self.cites.marks([self.cite_fact(f, cv.report) for f in facts])
+
+    def add_figure(self, cv: CellValue) -> None:
+        f = cv.facts[0] if len(cv.facts) == 1 else None
+        self.figures.append(
+            Figure(
+                body=cv.report.body,
+                year=cv.report.year,
+                table=cv.table,
+                row=cv.row,
+                column=cv.column,
+                value=cv.value,
+                unit=cv.unit,
+                label=cell_label(cv.table, cv.row, cv.column)
+                + ("=" + ("+".join(fmt_num(v) for _, v, _ in cv.parts if v) or "0") if cv.summed else ""),
+                row_label=(f.row_label if f else "") or T.row(cv.table, cv.row).label,
+                column_label=(f.column_label if f else "") or T.column(cv.table, cv.column).label,
+                page=f.page if f else None,
+                line=f.line if f else None,
+                report=cv.report.id,
+                derived=cv.summed,
+            )
+        )
+
+    def derived(self, rep: ReportRow | None, value: float | None, unit: str, label: str) -> None:
+        self.figures.append(
+            Figure(
+                body=rep.body if rep else "",
+                year=rep.year if rep else 0,
+                table=None,
+                row=None,
+                column=None,
+                value=value,
+                unit=unit,
+                label=label,
+                report=rep.id if rep else "",
+                derived=True,
+            )
+        )
+
+    # ---- phrases
+    def phrase(self, cv: CellValue, with_parts: bool = True) -> str:
+        """「**不予公开2件**（国家秘密1件、过程性信息1件）[1][2]」 and the figure entry."""
+        label = cell_label(cv.table, cv.row, cv.column)
+        if cv.missing:
+            return f"「{label}」一项报告中没有数字"
+        self.add_figure(cv)
+        text = f"**{label}{fmt_num(cv.value)}{cv.unit}**"
+        if with_parts and cv.summed:
+            nonzero = [(n, v) for n, v, _ in cv.parts if v]
+            text += "（" + ("、".join(f"{n}{fmt_num(v)}{cv.unit}" for n, v in nonzero) or "各项均为0") + "）"
+        text += self.marks(cv)
+        alert = self.contradiction(cv)
+        if alert and alert not in self.alerts and alert not in self.lines:
+            self.alerts.append(alert)
+        return text
+
+    def contradiction(self, cv: CellValue) -> str:
+        """When a printed total differs from the sum of its printed parts, say so plainly."""
+        if (
+            cv.summed
+            or cv.missing
+            or cv.value is None
+            or cv.column != "total"
+            or cv.table not in ("三", "四")
+        ):
+            return ""
+        rf = self.book._cache.get(cv.report.id)
+        if rf is None:
+            return ""
+        cols = T.T4_COLUMN_ORDER[:-1] if cv.table == "四" else T.T3_COLUMN_ORDER[:-1]
+        parts = [(c, rf.cells.get((cv.table, cv.row, c))) for c in cols]
+        if any(f is None or f.value is None for _, f in parts):
+            return ""
+        total = sum(f.value for _, f in parts)
+        if abs(total - cv.value) < 1e-9:
+            return ""
+        for _, f in parts:
+            self.cite_fact(f, cv.report)
+        marks = self.cites.marks([self.cite_fact(f, cv.report) for _, f in parts if f.value] or [])
+        self.explained.setdefault(cv.report.id, set()).update(
+            {(cv.table, cv.row, c) for c in cols} | {(cv.table, cv.row, "total")}
+        )
+        names = "、".join(f"{short_column(cv.table, c)}{fmt_num(f.value)}" for c, f in parts if f.value)
+        rowname = T.row(cv.table, cv.row).short if cv.table == "四" else short_row(cv.table, cv.row)
+        self.derived(
+            cv.report, total, cv.unit, "+".join(fmt_num(f.value) for _, f in parts if f.value) or "0"
+        )
+        return (
+            f"⚠️ {cv.report.body}{cv.report.year}年{rowname}各项之和为{fmt_num(total)}{cv.unit}（{names or '各项均为0'}）{marks}，"
+            f"但表中总计印为{fmt_num(cv.value)}{cv.unit} — 报告自相矛盾，请以原文核实。"
+        )
+
+    def line(self, text: str) -> None:
+        """Add one paragraph, followed by the contradictions its figures revealed."""
+        self.lines.append(text)
+        self.lines.extend(self.alerts)
+        self.alerts = []
+
+    def finish(self, kind: str = "figure") -> FactResult:
+        notes = []
+        for rid, keys in self.cited.items():
+            rf = self.book._cache.get(rid)
+            if rf is None:
+                continue
+            for v in self.book.touching(rf, keys):
+                msg = f"{rf.report.body}{rf.report.year}年：{v.message}"
+                if msg in self.warnings:
+                    continue
+                self.warnings.append(msg)
+                if not all(tuple(c) in self.explained.get(rid, set()) for c in v.cells):
+                    notes.append(f"⚠️ {escape_md(msg)}")
+        for f in self.uncertain:
+            msg = (
+                f"{f.body}{f.year}年表{f.table}「{f.row_label or T.row(f.table, f.row).label}」的数字由连写的单元格拆分而来，"
+                f"拆分不确定（原文：{f.raw}）"
+            )
+            if msg not in self.warnings:
+                self.warnings.append(msg)
+                notes.append(f"⚠️ {escape_md(msg)}")
+        text = "\n\n".join(self.lines + notes)
+        return FactResult(kind, text, self.figures, self.warnings)
+
+
+class FactAnswerer:
+    """Answers figure questions (a Query with figures or a derived measure) from the fact store."""
+
+    def __init__(self, book: FactBook):
+        self.book = book
+
+    # ---- targets
+    def bodies(self, q: Query, catalog: Catalog) -> list[str]:
+        if q.bodies:
+            return list(q.bodies)
+        if q.operation in ("rank", "compare") or len(catalog.bodies) == 1:
+            return sorted(catalog.bodies)
+        return []
+
+    def years_for(self, q: Query, catalog: Catalog, body: str) -> list[int]:
+        have = catalog.years.get(body, [])
+        asked = [y for y in q.years if y in have]
+        if q.operation == "trend":
+            if len(asked) >= 2:
+                return [y for y in have if min(asked) <= y <= max(asked)]
+            return list(have)
+        if q.operation == "diff":
+            if len(asked) >= 2:
+                return [min(asked), max(asked)]
+            if len(asked) == 1:
+                before = [y for y in have if y < asked[0]]
+                return [before[-1], asked[0]] if before else asked
+            return have[-2:]
+        if q.years:
+            return asked
+        return have[-1:]
+
+    def columns(self, q: Query, fig: FigureRef, tpl: str) -> list[str]:
+        if fig.table == "三" and q.applicants and (fig.column in (None, "total")):
+            return list(q.applicants)
+        return [fig.column or default_column(fig.table, fig.row, tpl)]
+
+    def reports_for(self, body: str, years: list[int]) -> list[ReportFacts]:
+        reps = [r for r in (self.book.report(body, y) for y in years) if r is not None]
+        loaded = self.book.load(reps)
+        return [loaded[r.id] for r in reps]
+
+    # ---- entry point
+    def answer(self, q: Query, catalog: Catalog, cites: Citations) -> FactResult | None:
+        if not q.figures and not q.measure:
+            return None
+        out = _Answer(self.book, cites)
+        if q.operation == "rank":
+            self._rank(q, catalog, out)
+            return out.finish()
+        bodies = self.bodies(q, catalog)
+        if not bodies:
+            return None
+        per_body = {b: self.reports_for(b, self.years_for(q, catalog, b)) for b in bodies}
+        if not any(per_body.values()):
+            return None
+        if q.measure:
+            for rfs in per_body.values():
+                for rf in rfs:
+                    self._measure(q, rf, out)
+        elif q.operation == "compare" and len(bodies) > 1:
+            self._compare(q, per_body, out)
+        elif q.operation == "diff":
+            for rfs in per_body.values():
+                self._diff(q, rfs, out)
+        elif q.operation == "trend":
+            for rfs in per_body.values():
+                self._trend(q, rfs, out)
+        elif q.operation == "sum":
+            for rfs in per_body.values():
+                self._sum(q, rfs, out)
+        else:
+            for rfs in per_body.values():
+                for rf in rfs:
+                    if q.operation == "share":
+                        self._share(q, rf, out)
+                    elif q.operation in ("breakdown", "list"):
+                        self._breakdown(q, rf, out)
+                    else:
+                        self._single(q, rf, out)
+        if not out.figures:
+            return None
+        return out.finish()
+
+    # ---- operations
+    @staticmethod
+    def _who(rf: ReportFacts) -> str:
+        return f"{rf.report.body}{rf.report.year}年"
+
+    def _single(self, q: Query, rf: ReportFacts, out: _Answer) -> None:
+        tpl = rf.report.template
+        segs, related = [], []
+        for fig in q.figures:
+            for col in self.columns(q, fig, tpl):
+                segs.append(out.phrase(self.book.get(rf, fig.table, fig.row, col)))
+                for rel in fig.related:
+                    if T.ALL_ROWS.get((fig.table, rel)) and all(rel != f.row for f in q.figures):
+                        cv = self.book.get(rf, fig.table, rel, col)
+                        if not cv.missing:
+                            related.append(out.phrase(cv))
+        line = f"{self._who(rf)}" + "，".join(segs) + "。"
+        if related:
+            line += "相关情形：" + "、".join(dict.fromkeys(related)) + "。"
+        out.line(line)
+
+    def _parts_of(self, fig: FigureRef, rf: ReportFacts, col: str) -> list[tuple[str, str, str]]:
+        """(table, row, column) cells that make up one figure, for a breakdown."""
+        tpl = rf.report.template
+        meta = T.row(fig.table, fig.row)
+        if fig.table == "三" and meta.group:
+            return [("三", c.code, col) for c in T.t3_children(fig.row, tpl)] or [("三", fig.row, col)]
+        if fig.table == "三" and fig.row == "handled_total":
+            return [
+                ("三", r, col)
+                for r in ("granted", "partial", "withheld", "unavailable", "not_processed", "other_handling")
+            ]
+        if fig.table == "三":
+            return [("三", fig.row, c) for c in T.T3_COLUMN_ORDER[:-1]]
+        if fig.table == "四":
+            return [("四", fig.row, c) for c in T.T4_COLUMN_ORDER[:-1]]
+        return [("二", fig.row, c) for c in (T.t2_columns_for(fig.row, tpl) or meta.columns)]
+
+    def _breakdown(self, q: Query, rf: ReportFacts, out: _Answer) -> None:
+        tpl = rf.report.template
+        for fig in q.figures:
+            col = self.columns(q, fig, tpl)[0]
+            if fig.table == "二":
+                head = f"{self._who(rf)}{T.row(fig.table, fig.row).label}："
+            else:
+                whole = self.book.get(rf, fig.table, fig.row, col)
+                head = f"{self._who(rf)}{out.phrase(whole, with_parts=False)}，其中："
+            items = []
+            for t, r, c in self._parts_of(fig, rf, col):
+                cv = self.book.get(rf, t, r, c)
+                if not cv.missing:
+                    items.append(f"- {out.phrase(cv)}")
+            out.line(head + "\n" + "\n".join(items) if items else head.removesuffix("，其中：") + "。")
+
+    def _values(self, q: Query, rf: ReportFacts) -> list[CellValue]:
+        tpl = rf.report.template
+        return [
+            self.book.get(rf, fig.table, fig.row, col)
+            for fig in q.figures
+            for col in self.columns(q, fig, tpl)
+        ]
+
+    def _sum(self, q: Query, rfs: list[ReportFacts], out: _Answer) -> None:
+        cvs = [cv for rf in rfs for cv in self._values(q, rf) if not cv.missing]
+        if not cvs:
+            return
+        phrases = "、".join((f"{cv.report.year}年" if len(rfs) > 1 else "") + out.phrase(cv) for cv in cvs)
+        total = sum(cv.value or 0 for cv in cvs)
+        arith = "+".join(fmt_num(cv.value) for cv in cvs)
+        unit = cvs[0].unit
+        who = rfs[0].report.body + ("" if len(rfs) > 1 else f"{rfs[0].report.year}年")
+        years = f"{rfs[0].report.year}—{rfs[-1].report.year}年" if len(rfs) > 1 else ""
+        out.derived(rfs[-1].report, total, unit, arith)
+        out.line(f"{who}{years}{phrases}，合计 {arith} = **{fmt_num(total)}{unit}**。")
+
+    def _denominator(self, q: Query, cv: CellValue, rf: ReportFacts) -> CellValue | None:
+        meta = T.row(cv.table, cv.row)
+        if cv.table == "三" and cv.column != "total":
+            return self.book.get(rf, "三", cv.row, "total")
+        if cv.table == "三" and meta.parent:
+            return self.book.get(rf, "三", meta.parent, cv.column)
+        if cv.table == "三" and cv.row in _HANDLED_PARTS:
+            return self.book.get(rf, "三", "handled_total", cv.column)
+        if cv.table == "四" and cv.column != "total":
+            return self.book.get(rf, "四", cv.row, "total")
+        return None
+
+    def _ratio_line(
+        self, rf: ReportFacts, out: _Answer, nums: list[CellValue], den: CellValue, name: str
+    ) -> float | None:
+        phr = "、".join(out.phrase(cv) for cv in nums)
+        den_phr = out.phrase(den)
+        num = sum(cv.value or 0 for cv in nums)
+        arith = "+".join(fmt_num(cv.value) for cv in nums)
+        arith = f"({arith})" if len(nums) > 1 else arith
+        if not den.value:
+            out.line(f"{self._who(rf)}{phr}，{den_phr}，分母为0，无法计算{name}。")
+            return None
+        ratio = num / den.value
+        out.derived(rf.report, round(ratio * 100, 1), "%", f"{arith}/{fmt_num(den.value)}")
+        line = (
+            f"{self._who(rf)}{phr}，{den_phr}；{name} = {arith}/{fmt_num(den.value)} ≈ **{fmt_pct(ratio)}**。"
+        )
+        if den.value < SMALL_SAMPLE:
+            line += f"（仅{fmt_num(den.value)}件，样本很小，比率参考意义有限。）"
+        out.line(line)
+        return ratio
+
+    def _share(self, q: Query, rf: ReportFacts, out: _Answer) -> None:
+        nums = [cv for cv in self._values(q, rf) if not cv.missing]
+        if not nums:
+            return
+        den = self._denominator(q, nums[0], rf)
+        if den is None or den.missing:
+            self._single(q, rf, out)
+            return
+        self._ratio_line(rf, out, nums, den, f"占{cell_label(den.table, den.row, den.column)}的比例")
+
+    def _measure(self, q: Query, rf: ReportFacts, out: _Answer) -> None:
+        if q.measure == "disclosure_rate":
+            cols = q.applicants or ["total"]
+            for col in cols:
+                nums = [self.book.get(rf, "三", r, col) for r in ("granted", "partial")]
+                den = self.book.get(rf, "三", "handled_total", col)
+                if den.missing:
+                    continue
+                ratio = self._ratio_line(rf, out, nums, den, "实质公开率（予以公开+部分公开）/办理结果总计")
+                if ratio is not None and ratio < DISCLOSURE_WARN:
+                    out.line(f"⚠️ 实质公开率低于{DISCLOSURE_WARN:.0%}，评议中通常视为警示信号。")
+        elif q.measure == "correction_rate":
+            rows = [f.row for f in q.figures if f.table == "四"] or ["review"]
+            for r in dict.fromkeys(rows):
+                corr = self.book.get(rf, "四", r, "corrected")
+                total = self.book.get(rf, "四", r, "total")
+                pend = self.book.get(rf, "四", r, "pending")
+                if corr.missing or total.missing:
+                    continue
+                name = T.row("四", r).short
+                phr = "、".join(out.phrase(cv) for cv in (corr, total, pend) if not cv.missing)
+                parts = [self.book.get(rf, "四", r, c) for c in ("upheld", "corrected", "other")]
+                bases = [
+                    (
+                        "总计−尚未审结",
+                        (total.value or 0) - (pend.value or 0),
+                        f"({fmt_num(total.value)}-{fmt_num(pend.value or 0)})",
+                    )
+                ]
+                if all(not p.missing for p in parts):
+                    by_parts = sum(p.value or 0 for p in parts)
+                    if by_parts != bases[0][1]:
+                        bases.append(
+                            (
+                                "维持+纠正+其他结果（各项之和）",
+                                by_parts,
+                                "(" + "+".join(fmt_num(p.value) for p in parts) + ")",
+                            )
+                        )
+                segs = []
+                for base_name, decided, base_arith in bases:
+                    if decided <= 0:
+                        segs.append(f"按{base_name}，已审结0件，无法计算纠错率")
+                        continue
+                    ratio = (corr.value or 0) / decided
+                    arith = f"{fmt_num(corr.value)}/{base_arith}"
+                    out.derived(rf.report, round(ratio * 100, 1), "%", arith)
+                    seg = f"按纠正/({base_name}) = {arith} ≈ **{fmt_pct(ratio)}**"
+                    if decided < SMALL_SAMPLE:
+                        seg += f"（仅{fmt_num(decided)}件已审结，样本很小，比率参考意义有限）"
+                    if ratio > CORRECTION_WARN:
+                        seg += f"，⚠️ 高于{CORRECTION_WARN:.0%}，评议中通常视为警示信号"
+                    segs.append(seg)
+                out.line(f"{self._who(rf)}{phr}；{name}纠错率：" + "；".join(segs) + "。")
+
+    def _diff(self, q: Query, rfs: list[ReportFacts], out: _Answer) -> None:
+        if len(rfs) < 2:
+            for rf in rfs:
+                self._single(q, rf, out)
+            if rfs:
+                out.line(f"库中只有{rfs[0].report.body}{rfs[0].report.year}年的报告，无法比较年度变化。")
+            return
+        a, b = rfs[0], rfs[-1]
+        for va, vb in zip(self._values(q, a), self._values(q, b), strict=True):
+            if va.missing or vb.missing:
+                continue
+            pa, pb = out.phrase(va), out.phrase(vb)
+            delta = (vb.value or 0) - (va.value or 0)
+            line = f"{b.report.body}：{a.report.year}年{pa}，{b.report.year}年{pb}；"
+            word = "增加" if delta > 0 else ("减少" if delta < 0 else "持平")
+            arith = f"{fmt_num(vb.value)}-{fmt_num(va.value)}"
+            out.derived(b.report, delta, va.unit, arith)
+            if delta:
+                line += f"{word} **{fmt_num(abs(delta))}{va.unit}**"
+                if va.value:
+                    pct = delta / va.value
+                    out.derived(b.report, round(pct * 100, 1), "%", f"({arith})/{fmt_num(va.value)}")
+                    line += f"（{'+' if pct > 0 else ''}{fmt_pct(pct)}）"
+                line += "。"
+            else:
+                line += "两年持平。"
+            out.line(line)
+
+    def _trend(self, q: Query, rfs: list[ReportFacts], out: _Answer) -> None:
+        if not rfs:
+            return
+        body = rfs[0].report.body
+        for i, fig in enumerate(q.figures):
+            items = []
+            for rf in rfs:
+                col = self.columns(q, fig, rf.report.template)[0]
+                cv = self.book.get(rf, fig.table, fig.row, col)
+                items.append(f"- {rf.report.year}年：{out.phrase(cv)}")
+            years = "、".join(str(rf.report.year) for rf in rfs)
+            head = f"{body}各年（库中有{years}年的报告）：" if i == 0 else ""
+            out.line(head + "\n" + "\n".join(items))
+
+    def _compare(self, q: Query, per_body: dict[str, list[ReportFacts]], out: _Answer) -> None:
+        rows: list[tuple[CellValue, str]] = []
+        for rfs in per_body.values():
+            for rf in rfs:
+                for cv in self._values(q, rf):
+                    rows.append((cv, f"- {self._who(rf)}：{out.phrase(cv)}"))
+        out.line("\n".join(line for _, line in rows))
+        present = [cv for cv, _ in rows if not cv.missing and cv.value is not None]
+        if len(present) >= 2 and len(q.figures) == 1 and len({(cv.row, cv.column) for cv in present}) == 1:
+            top = max(present, key=lambda cv: cv.value)
+            low = min(present, key=lambda cv: cv.value)
+            if top.value != low.value:
+                out.line(
+                    f"{top.report.body}（{fmt_num(top.value)}{top.unit}）多于{low.report.body}（{fmt_num(low.value)}{low.unit}）。"
+                )
+            else:
+                out.line("两者相同。")
+
+    def _rank(self, q: Query, catalog: Catalog, out: _Answer) -> None:
+        year = max(q.years) if q.years else catalog.newest_year
+        if year is None:
+            return
+        bodies = sorted(b for b, ys in catalog.years.items() if year in ys)
+        rfs = self.reports_for_each(bodies, year)
+        for fig in q.figures:
+            vals = []
+            for rf in rfs:
+                col = self.columns(q, fig, rf.report.template)[0]
+                cv = self.book.get(rf, fig.table, fig.row, col)
+                if not cv.missing and cv.value is not None:
+                    vals.append(cv)
+            vals.sort(key=lambda cv: -(cv.value or 0))
+            label = (
+                cell_label(fig.table, fig.row, vals[0].column) if vals else T.row(fig.table, fig.row).short
+            )
+            head = f"{year}年库中共有{len(bodies)}个机关的报告（{'、'.join(bodies)}），按「{label}」排序："
+            items = [f"{i}. {cv.report.body}：{out.phrase(cv)}" for i, cv in enumerate(vals, 1)]
+            out.line(head + "\n" + "\n".join(items))
+
+    def reports_for_each(self, bodies: list[str], year: int) -> list[ReportFacts]:
+        reps = [r for r in (self.book.report(b, year) for b in bodies) if r is not None]
+        loaded = self.book.load(reps)
+        return [loaded[r.id] for r in reps]
