@@ -1,0 +1,81 @@
+"""`python -m eval run|synth|parse|bench` — evaluation entry points (see docs/INTERNALS.md)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+
+def _csv(text: str) -> list[str]:
+    return [t.strip() for t in text.split(",") if t.strip()]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m eval", description=__doc__)
+    sub = p.add_subparsers(dest="cmd", required=True)
+
+    run = sub.add_parser("run", help="answer a Q&A set over a fresh store built from the given reports")
+    run.add_argument("--qa", required=True, help="Q&A file (JSON lines)")
+    run.add_argument("--reports", nargs="+", required=True, help="report files or folders")
+    run.add_argument("--out", required=True, help="result JSON")
+    run.add_argument("--home", help="store folder (default: a fresh temporary one)")
+    run.add_argument("--min-figure-accuracy", type=float, help="exit 1 when figure accuracy is below this (0–1)")
+    run.add_argument("--limit", type=int, help="answer only the first N questions")
+
+    syn = sub.add_parser("synth", help="generate synthetic reports, their truth and a Q&A set")
+    syn.add_argument("--n", type=int, default=20)
+    syn.add_argument("--out", required=True)
+    syn.add_argument("--seed", type=int, default=0)
+    syn.add_argument("--violations", type=float, default=0.1, help="share of reports with a planted rule violation")
+    syn.add_argument("--layouts", type=_csv, default=None, help="comma list of pipe,html,docx,pdf,crawler")
+    syn.add_argument("--noise", action="store_true", help="traditional characters, pinyin, doubled punctuation, clutter")
+
+    par = sub.add_parser("parse", help="parse accuracy of ingest.parse against synthetic truth")
+    par.add_argument("--reports", required=True)
+    par.add_argument("--truth", required=True)
+    par.add_argument("--out", help="result JSON")
+    par.add_argument("--show", type=int, default=20, help="how many concrete cell failures to print")
+
+    ben = sub.add_parser("bench", help="ingest throughput, query latency, memory, store size, retrieval recall")
+    ben.add_argument("--sizes", type=lambda s: [int(x) for x in _csv(s)], default=[10, 100, 1000])
+    ben.add_argument("--out", default=None, help="JSON result (default docs/bench.json)")
+    ben.add_argument("--seed", type=int, default=0)
+    ben.add_argument("--queries", type=int, default=60, help="questions timed per size")
+    ben.add_argument("--work", help="folder for corpora and stores (default: a temporary one)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.cmd == "synth":
+        from eval.synth import generate_reports, write_corpus
+        from eval.synth.render import LAYOUTS
+
+        layouts = args.layouts or list(LAYOUTS)
+        reports = generate_reports(args.n, args.seed, args.violations, layouts, args.noise)
+        counts = write_corpus(args.out, reports, qa_seed=args.seed, progress=True)
+        print(f"wrote {len(reports)} reports to {args.out}/reports, truth to {args.out}/truth, "
+              f"{counts['questions']} questions to {args.out}/qa.jsonl")
+        print("per layout: " + ", ".join(f"{k} {v}" for k, v in counts.items() if k != "questions"))
+        return 0
+    if args.cmd == "run":
+        from eval.runner import main_run
+
+        return main_run(args)
+    if args.cmd == "parse":
+        from eval.parse_accuracy import main_parse
+
+        return main_parse(args)
+    if args.cmd == "bench":
+        from eval.bench import main_bench
+
+        return main_bench(args)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
