@@ -178,6 +178,7 @@ class CachedEmbeddings(Embeddings):
             return out
         keys = [EmbeddingCache.key(self.backend.name, self.backend.model, t) for t in texts]
         cached = self.cache.get_many(keys) if self.cache is not None else {}
+        cached = {k: v for k, v in cached.items() if v.shape == (self.dim,)}  # ignore foreign entries
         missing = list(dict.fromkeys(k for k in keys if k not in cached))
         self.stats.hits += sum(1 for k in keys if k in cached)
         self.stats.misses += len(missing)

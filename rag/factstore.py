@@ -25,6 +25,7 @@ from sqlalchemy import (
     create_engine,
     delete,
     event,
+    func,
     insert,
     select,
 )
@@ -57,7 +58,9 @@ facts = Table(
     "facts",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("report_id", String(200), ForeignKey("reports.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column(
+        "report_id", String(200), ForeignKey("reports.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
     Column("body", String(200), nullable=False, index=True),
     Column("year", Integer, nullable=False, index=True),
     Column("table_no", String(4), nullable=False),
@@ -80,7 +83,9 @@ violations = Table(
     "violations",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("report_id", String(200), ForeignKey("reports.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column(
+        "report_id", String(200), ForeignKey("reports.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
     Column("rule", String(30), nullable=False),
     Column("message", Text, nullable=False),
     Column("cells", Text, nullable=False),  # JSON list of [table, row, column]
@@ -93,7 +98,9 @@ passages = Table(
     "passages",
     metadata,
     Column("id", String(80), primary_key=True),  # content hash + report id hash: stable across re-ingests
-    Column("report_id", String(200), ForeignKey("reports.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column(
+        "report_id", String(200), ForeignKey("reports.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
     Column("body", String(200), nullable=False),
     Column("year", Integer, nullable=False),
     Column("section", String(40), nullable=False),
@@ -197,20 +204,44 @@ class FactStore:
         m = parsed.meta
         conn.execute(
             insert(reports).values(
-                id=rid, path=parsed.path, sha256=parsed.sha256, format=parsed.format, body=m.body,
-                aliases=json.dumps(m.aliases, ensure_ascii=False), year=m.year, template=m.template,
-                published=m.published, title=m.title, warnings=json.dumps(parsed.warnings, ensure_ascii=False),
-                n_facts=len(parsed.facts), n_passages=len(parsed.passages),
+                id=rid,
+                path=parsed.path,
+                sha256=parsed.sha256,
+                format=parsed.format,
+                body=m.body,
+                aliases=json.dumps(m.aliases, ensure_ascii=False),
+                year=m.year,
+                template=m.template,
+                published=m.published,
+                title=m.title,
+                warnings=json.dumps(parsed.warnings, ensure_ascii=False),
+                n_facts=len(parsed.facts),
+                n_passages=len(parsed.passages),
             )
         )
         if parsed.facts:
             conn.execute(
                 insert(facts),
                 [
-                    dict(report_id=rid, body=m.body, year=m.year, table_no=f.table, row=f.row, col=f.column,
-                         value=f.value, unit=f.unit, raw=f.raw, row_label=f.row_label, column_label=f.column_label,
-                         page=f.page, line=f.line, blank=f.blank, computed=f.computed, uncertain=f.uncertain,
-                         note=f.note)
+                    dict(
+                        report_id=rid,
+                        body=m.body,
+                        year=m.year,
+                        table_no=f.table,
+                        row=f.row,
+                        col=f.column,
+                        value=f.value,
+                        unit=f.unit,
+                        raw=f.raw,
+                        row_label=f.row_label,
+                        column_label=f.column_label,
+                        page=f.page,
+                        line=f.line,
+                        blank=f.blank,
+                        computed=f.computed,
+                        uncertain=f.uncertain,
+                        note=f.note,
+                    )
                     for f in parsed.facts
                 ],
             )
@@ -218,9 +249,15 @@ class FactStore:
             conn.execute(
                 insert(violations),
                 [
-                    dict(report_id=rid, rule=v.rule, message=v.message,
-                         cells=json.dumps([list(c) for c in v.cells], ensure_ascii=False),
-                         printed=v.printed, expected=v.expected, severity=v.severity)
+                    dict(
+                        report_id=rid,
+                        rule=v.rule,
+                        message=v.message,
+                        cells=json.dumps([list(c) for c in v.cells], ensure_ascii=False),
+                        printed=v.printed,
+                        expected=v.expected,
+                        severity=v.severity,
+                    )
                     for v in parsed.violations
                 ],
             )
@@ -228,9 +265,20 @@ class FactStore:
             conn.execute(
                 insert(passages),
                 [
-                    dict(id=pid, report_id=rid, body=m.body, year=m.year, section=p.section,
-                         section_title=p.section_title, text=p.text, search_text=p.search_text or p.text,
-                         start=p.start, end=p.end, page=p.page, seq=i)
+                    dict(
+                        id=pid,
+                        report_id=rid,
+                        body=m.body,
+                        year=m.year,
+                        section=p.section,
+                        section_title=p.section_title,
+                        text=p.text,
+                        search_text=p.search_text or p.text,
+                        start=p.start,
+                        end=p.end,
+                        page=p.page,
+                        seq=i,
+                    )
                     for i, (pid, p) in enumerate(zip(passage_ids, parsed.passages, strict=True))
                 ],
             )
@@ -244,13 +292,26 @@ class FactStore:
                 return self.add_violations(report_id, items, c)
         conn.execute(
             insert(violations),
-            [dict(report_id=report_id, rule=v.rule, message=v.message,
-                  cells=json.dumps([list(c) for c in v.cells], ensure_ascii=False),
-                  printed=v.printed, expected=v.expected, severity=v.severity) for v in items],
+            [
+                dict(
+                    report_id=report_id,
+                    rule=v.rule,
+                    message=v.message,
+                    cells=json.dumps([list(c) for c in v.cells], ensure_ascii=False),
+                    printed=v.printed,
+                    expected=v.expected,
+                    severity=v.severity,
+                )
+                for v in items
+            ],
         )
 
-    def delete_violations(self, rule: str, conn: Connection) -> None:
-        conn.execute(delete(violations).where(violations.c.rule == rule))
+    def delete_violations(self, rule: str, conn: Connection, report_ids: list[str] | None = None) -> None:
+        """Delete one rule's violations, of all reports or only of `report_ids`."""
+        q = delete(violations).where(violations.c.rule == rule)
+        if report_ids is not None:
+            q = q.where(violations.c.report_id.in_(report_ids))
+        conn.execute(q)
 
     def delete_report(self, report_id: str, conn: Connection | None = None) -> None:
         if conn is None:
@@ -310,16 +371,33 @@ class FactStore:
         with self.engine.connect() as c:
             return [
                 StoredFact(
-                    table=r["table_no"], row=r["row"], column=r["col"], value=r["value"], unit=r["unit"],
-                    raw=r["raw"], row_label=r["row_label"], column_label=r["column_label"], page=r["page"],
-                    line=r["line"], blank=r["blank"], computed=r["computed"], uncertain=r["uncertain"],
-                    note=r["note"], report_id=r["report_id"], body=r["body"], year=r["year"],
+                    table=r["table_no"],
+                    row=r["row"],
+                    column=r["col"],
+                    value=r["value"],
+                    unit=r["unit"],
+                    raw=r["raw"],
+                    row_label=r["row_label"],
+                    column_label=r["column_label"],
+                    page=r["page"],
+                    line=r["line"],
+                    blank=r["blank"],
+                    computed=r["computed"],
+                    uncertain=r["uncertain"],
+                    note=r["note"],
+                    report_id=r["report_id"],
+                    body=r["body"],
+                    year=r["year"],
                 )
                 for r in c.execute(q).mappings()
             ]
 
-    def violations(self, report_id: str | None = None, body: str | None = None, year: int | None = None) -> list[StoredViolation]:
-        q = select(violations, reports.c.body, reports.c.year).join(reports, reports.c.id == violations.c.report_id)
+    def violations(
+        self, report_id: str | None = None, body: str | None = None, year: int | None = None
+    ) -> list[StoredViolation]:
+        q = select(violations, reports.c.body, reports.c.year).join(
+            reports, reports.c.id == violations.c.report_id
+        )
         if report_id:
             q = q.where(violations.c.report_id == report_id)
         if body:
@@ -329,9 +407,15 @@ class FactStore:
         with self.engine.connect() as c:
             return [
                 StoredViolation(
-                    rule=r["rule"], message=r["message"], cells=[tuple(x) for x in json.loads(r["cells"])],
-                    printed=r["printed"], expected=r["expected"], severity=r["severity"],
-                    report_id=r["report_id"], body=r["body"], year=r["year"],
+                    rule=r["rule"],
+                    message=r["message"],
+                    cells=[tuple(x) for x in json.loads(r["cells"])],
+                    printed=r["printed"],
+                    expected=r["expected"],
+                    severity=r["severity"],
+                    report_id=r["report_id"],
+                    body=r["body"],
+                    year=r["year"],
                 )
                 for r in c.execute(q).mappings()
             ]
@@ -344,6 +428,20 @@ class FactStore:
             q = q.where(passages.c.id.in_(ids))
         with self.engine.connect() as c:
             return [StoredPassage(**dict(r)) for r in c.execute(q).mappings()]
+
+    def counts(self) -> dict[str, int]:
+        """Row counts of every table (for summaries and tests)."""
+        with self.engine.connect() as c:
+            return {
+                t.name: int(c.execute(select(func.count()).select_from(t)).scalar_one())
+                for t in (reports, facts, violations, passages)
+            }
+
+    def passage_search_texts(self) -> list[tuple[str, str]]:
+        """(passage id, search text) of every passage, in a stable order: what BM25 indexes."""
+        q = select(passages.c.id, passages.c.search_text).order_by(passages.c.report_id, passages.c.seq)
+        with self.engine.connect() as c:
+            return [(r[0], r[1]) for r in c.execute(q)]
 
     @staticmethod
     def _report_row(r) -> ReportRow:  # noqa: ANN001

