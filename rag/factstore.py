@@ -58,9 +58,7 @@ facts = Table(
     "facts",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column(
-        "report_id", String(200), ForeignKey("reports.id", ondelete="CASCADE"), nullable=False, index=True
-    ),
+    Column("report_id", String(200), ForeignKey("reports.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("body", String(200), nullable=False, index=True),
     Column("year", Integer, nullable=False, index=True),
     Column("table_no", String(4), nullable=False),
@@ -83,9 +81,7 @@ violations = Table(
     "violations",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column(
-        "report_id", String(200), ForeignKey("reports.id", ondelete="CASCADE"), nullable=False, index=True
-    ),
+    Column("report_id", String(200), ForeignKey("reports.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("rule", String(30), nullable=False),
     Column("message", Text, nullable=False),
     Column("cells", Text, nullable=False),  # JSON list of [table, row, column]
@@ -98,9 +94,7 @@ passages = Table(
     "passages",
     metadata,
     Column("id", String(80), primary_key=True),  # content hash + report id hash: stable across re-ingests
-    Column(
-        "report_id", String(200), ForeignKey("reports.id", ondelete="CASCADE"), nullable=False, index=True
-    ),
+    Column("report_id", String(200), ForeignKey("reports.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("body", String(200), nullable=False),
     Column("year", Integer, nullable=False),
     Column("section", String(40), nullable=False),
@@ -204,44 +198,20 @@ class FactStore:
         m = parsed.meta
         conn.execute(
             insert(reports).values(
-                id=rid,
-                path=parsed.path,
-                sha256=parsed.sha256,
-                format=parsed.format,
-                body=m.body,
-                aliases=json.dumps(m.aliases, ensure_ascii=False),
-                year=m.year,
-                template=m.template,
-                published=m.published,
-                title=m.title,
-                warnings=json.dumps(parsed.warnings, ensure_ascii=False),
-                n_facts=len(parsed.facts),
-                n_passages=len(parsed.passages),
+                id=rid, path=parsed.path, sha256=parsed.sha256, format=parsed.format, body=m.body,
+                aliases=json.dumps(m.aliases, ensure_ascii=False), year=m.year, template=m.template,
+                published=m.published, title=m.title, warnings=json.dumps(parsed.warnings, ensure_ascii=False),
+                n_facts=len(parsed.facts), n_passages=len(parsed.passages),
             )
         )
         if parsed.facts:
             conn.execute(
                 insert(facts),
                 [
-                    dict(
-                        report_id=rid,
-                        body=m.body,
-                        year=m.year,
-                        table_no=f.table,
-                        row=f.row,
-                        col=f.column,
-                        value=f.value,
-                        unit=f.unit,
-                        raw=f.raw,
-                        row_label=f.row_label,
-                        column_label=f.column_label,
-                        page=f.page,
-                        line=f.line,
-                        blank=f.blank,
-                        computed=f.computed,
-                        uncertain=f.uncertain,
-                        note=f.note,
-                    )
+                    dict(report_id=rid, body=m.body, year=m.year, table_no=f.table, row=f.row, col=f.column,
+                         value=f.value, unit=f.unit, raw=f.raw, row_label=f.row_label, column_label=f.column_label,
+                         page=f.page, line=f.line, blank=f.blank, computed=f.computed, uncertain=f.uncertain,
+                         note=f.note)
                     for f in parsed.facts
                 ],
             )
@@ -249,15 +219,9 @@ class FactStore:
             conn.execute(
                 insert(violations),
                 [
-                    dict(
-                        report_id=rid,
-                        rule=v.rule,
-                        message=v.message,
-                        cells=json.dumps([list(c) for c in v.cells], ensure_ascii=False),
-                        printed=v.printed,
-                        expected=v.expected,
-                        severity=v.severity,
-                    )
+                    dict(report_id=rid, rule=v.rule, message=v.message,
+                         cells=json.dumps([list(c) for c in v.cells], ensure_ascii=False),
+                         printed=v.printed, expected=v.expected, severity=v.severity)
                     for v in parsed.violations
                 ],
             )
@@ -265,20 +229,9 @@ class FactStore:
             conn.execute(
                 insert(passages),
                 [
-                    dict(
-                        id=pid,
-                        report_id=rid,
-                        body=m.body,
-                        year=m.year,
-                        section=p.section,
-                        section_title=p.section_title,
-                        text=p.text,
-                        search_text=p.search_text or p.text,
-                        start=p.start,
-                        end=p.end,
-                        page=p.page,
-                        seq=i,
-                    )
+                    dict(id=pid, report_id=rid, body=m.body, year=m.year, section=p.section,
+                         section_title=p.section_title, text=p.text, search_text=p.search_text or p.text,
+                         start=p.start, end=p.end, page=p.page, seq=i)
                     for i, (pid, p) in enumerate(zip(passage_ids, parsed.passages, strict=True))
                 ],
             )
@@ -292,18 +245,9 @@ class FactStore:
                 return self.add_violations(report_id, items, c)
         conn.execute(
             insert(violations),
-            [
-                dict(
-                    report_id=report_id,
-                    rule=v.rule,
-                    message=v.message,
-                    cells=json.dumps([list(c) for c in v.cells], ensure_ascii=False),
-                    printed=v.printed,
-                    expected=v.expected,
-                    severity=v.severity,
-                )
-                for v in items
-            ],
+            [dict(report_id=report_id, rule=v.rule, message=v.message,
+                  cells=json.dumps([list(c) for c in v.cells], ensure_ascii=False),
+                  printed=v.printed, expected=v.expected, severity=v.severity) for v in items],
         )
 
     def delete_violations(self, rule: str, conn: Connection, report_ids: list[str] | None = None) -> None:
@@ -371,33 +315,16 @@ class FactStore:
         with self.engine.connect() as c:
             return [
                 StoredFact(
-                    table=r["table_no"],
-                    row=r["row"],
-                    column=r["col"],
-                    value=r["value"],
-                    unit=r["unit"],
-                    raw=r["raw"],
-                    row_label=r["row_label"],
-                    column_label=r["column_label"],
-                    page=r["page"],
-                    line=r["line"],
-                    blank=r["blank"],
-                    computed=r["computed"],
-                    uncertain=r["uncertain"],
-                    note=r["note"],
-                    report_id=r["report_id"],
-                    body=r["body"],
-                    year=r["year"],
+                    table=r["table_no"], row=r["row"], column=r["col"], value=r["value"], unit=r["unit"],
+                    raw=r["raw"], row_label=r["row_label"], column_label=r["column_label"], page=r["page"],
+                    line=r["line"], blank=r["blank"], computed=r["computed"], uncertain=r["uncertain"],
+                    note=r["note"], report_id=r["report_id"], body=r["body"], year=r["year"],
                 )
                 for r in c.execute(q).mappings()
             ]
 
-    def violations(
-        self, report_id: str | None = None, body: str | None = None, year: int | None = None
-    ) -> list[StoredViolation]:
-        q = select(violations, reports.c.body, reports.c.year).join(
-            reports, reports.c.id == violations.c.report_id
-        )
+    def violations(self, report_id: str | None = None, body: str | None = None, year: int | None = None) -> list[StoredViolation]:
+        q = select(violations, reports.c.body, reports.c.year).join(reports, reports.c.id == violations.c.report_id)
         if report_id:
             q = q.where(violations.c.report_id == report_id)
         if body:
@@ -407,15 +334,9 @@ class FactStore:
         with self.engine.connect() as c:
             return [
                 StoredViolation(
-                    rule=r["rule"],
-                    message=r["message"],
-                    cells=[tuple(x) for x in json.loads(r["cells"])],
-                    printed=r["printed"],
-                    expected=r["expected"],
-                    severity=r["severity"],
-                    report_id=r["report_id"],
-                    body=r["body"],
-                    year=r["year"],
+                    rule=r["rule"], message=r["message"], cells=[tuple(x) for x in json.loads(r["cells"])],
+                    printed=r["printed"], expected=r["expected"], severity=r["severity"],
+                    report_id=r["report_id"], body=r["body"], year=r["year"],
                 )
                 for r in c.execute(q).mappings()
             ]
