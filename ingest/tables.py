@@ -1,0 +1,426 @@
+"""Tables 二, 三, 四 -> facts (one typed row per printed cell).
+
+Rows come from `ingest.textgrid` (plain text or loader grids) and are read by a small state
+machine: headers announce the table, labels are matched to template codes by `ingest.labels`,
+and the numbers are read (and, for run-together text, split) by `ingest.split`. Every printed cell
+of tables 二, 三 and 四 becomes a `Fact` with its provenance; table 三 group rows (（三）…（六）) are
+added as computed sums of their children. Values are kept as printed: checking them is
+`ingest.validate`'s job, except that an ambiguous split may be settled by the column rules.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from itertools import product
+
+from ingest import labels
+from ingest.normalize import normalize_line
+from ingest.split import SplitOutcome, parse_number, split_row
+from ingest.textgrid import RawRow, rows_from_grids, rows_from_text
+from nianbao import template as T
+from nianbao.types import Fact, LoadedDocument, Section
+
+_T4_SIZES = (5, 5, 5)
+_BLANK = {"", "-", "—", "–", "/", "－", "——"}
+
+
+@dataclass
+class TableResult:
+    facts: list[Fact]
+    template: str  # "2021" | "2019"
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Cell:
+    value: float | None
+    raw: str
+    blank: bool = False
+    computed: bool = False
+    uncertain: bool = False
+    note: str = ""
+
+
+@dataclass
+class _ReadRow:
+    """One table row read into cells, plus the split candidates when it was ambiguous."""
+
+    row: RawRow
+    cells: list[_Cell]
+    candidates: list[tuple[float, ...]] = field(default_factory=list)
+
+
+# ------------------------------------------------------------------------------ reading cells
+def _trim(cells: list[str], n: int) -> list[str]:
+    cells = list(cells)
+    while len(cells) > n and cells[-1].strip() == "":
+        cells.pop()
+    while len(cells) > n and cells[0].strip() == "":
+        cells.pop(0)
+    return cells
+
+
+def _from_outcome(out: SplitOutcome, n: int) -> tuple[list[_Cell], list[tuple[float, ...]]]:
+    if out.values is not None:
+        note = out.note if out.split else ""
+        return [_Cell(v, out.raw if out.split else str(v), note=note) for v in out.values], []
+    return [_Cell(None, out.raw, uncertain=True, note=out.note) for _ in range(n)], out.candidates
+
+
+def read_cells(
+    row: RawRow, sizes: tuple[int, ...], sum_last: bool
+) -> tuple[list[_Cell], list[tuple[float, ...]]]:
+    """The row's `sum(sizes)` cells. Separated cells are read as printed (blank -> 0, a blank group
+    total -> computed); run-together digits are split with the sum rule."""
+    n = sum(sizes)
+    if not row.joined:
+        cells = _trim(row.cells, n)
+        if len(cells) == n:
+            out = []
+            for c in cells:
+                t = c.strip()
+                if t in _BLANK:
+                    out.append(_Cell(0, t, blank=True))
+                    continue
+                v = parse_number(t)
+                if v is None:
+                    break
+                out.append(_Cell(v, t))
+            else:
+                _fill_blank_totals(out, sizes if sum_last else ())
+                return out, []
+        tokens = [tok for c in cells for tok in c.split()]
+        return _from_outcome(split_row(tokens, sizes, sum_last), n)
+    return _from_outcome(split_row(row.cells, sizes, sum_last), n)
+
+
+def _fill_blank_totals(cells: list[_Cell], sizes: tuple[int, ...]) -> None:
+    """A blank 总计 is not 0: it is the sum of its group, computed."""
+    i = 0
+    for size in sizes:
+        total = cells[i + size - 1]
+        if total.blank and not all(c.blank for c in cells[i : i + size]):
+            total.value = sum(c.value or 0 for c in cells[i : i + size - 1])
+            total.blank, total.computed = False, True
+            total.note = "总计栏空白，按同行各项之和计算"
+        i += size
+
+
+# ------------------------------------------------------------------------------ state machine
+@dataclass
+class _Tables:
+    t2: dict[str, tuple[RawRow, tuple[str, ...]]] = field(default_factory=dict)
+    t3: dict[str, RawRow] = field(default_factory=dict)
+    t4_rows: list[RawRow] = field(default_factory=list)
+    t2_headers: list[str] = field(default_factory=list)
+    seen: set[str] = field(default_factory=set)
+
+
+def _collect(rows: list[RawRow]) -> _Tables:
+    st = _Tables()
+    table: str | None = None
+    group: str | None = None
+    t2_cols: list[str] = []
+    for r in rows:
+        marker = labels.table_marker(r.label)
+        if marker == "end":
+            if st.seen:
+                break
+            continue
+        if marker in ("二", "三", "四") and not (marker == "二" and table in ("三", "四") and not r.cells):
+            if marker != table:
+                group = None
+            table = marker
+            st.seen.add(marker)
+        if table is None or table == "二":
+            cols = labels.t2_columns(r.label)
+            if cols:
+                t2_cols = cols
+                st.t2_headers.append(r.label)
+            m = labels.match_row(r.label, "二")
+            if m and any(c.strip() for c in r.cells):
+                table = "二"
+                st.seen.add("二")
+                st.t2.setdefault(m.row.code, (r, tuple(t2_cols)))
+                continue
+            m3 = labels.match_row(r.label, "三", group)
+            if m3 is None or not r.cells:
+                continue
+            table = "三"
+            st.seen.add("三")
+        if table == "三":
+            m = labels.match_row(r.label, "三", group)
+            group = labels.group_context(r.label, group)
+            if m is None:
+                continue
+            if m.row.group:
+                group = m.row.code
+            elif m.row.parent is None:
+                group = None
+            if any(c.strip() for c in r.cells):
+                st.t3.setdefault(m.row.code, r)
+            continue
+        if table == "四" and any(c.strip() for c in r.cells):
+            st.t4_rows.append(r)
+    return st
+
+
+# ------------------------------------------------------------------------------ facts
+def _fact(
+    table: str, row: T.Row, col: T.Column, cell: _Cell, src: RawRow | None, row_label: str = ""
+) -> Fact:
+    return Fact(
+        table=table,
+        row=row.code,
+        column=col.code,
+        value=cell.value,
+        unit=col.unit if table == "二" else "件",
+        raw=cell.raw,
+        row_label=row_label or (src.label_orig if src else row.label) or row.label,
+        column_label=col.label,
+        page=src.page if src else None,
+        line=src.line if src else None,
+        blank=cell.blank,
+        computed=cell.computed,
+        uncertain=cell.uncertain,
+        note=cell.note,
+    )
+
+
+# Narrative statements that can settle an ambiguous table 二 split:
+# 「现行有效行政规范性文件698件」「制发的规范性文件88件」.
+_T2_EVIDENCE = {
+    "issued": ("制发", "印发", "出台"),
+    "repealed": ("废止",),
+    "in_force": ("现行有效",),
+}
+_EVIDENCE_RE = {
+    col: re.compile(rf"(?:{'|'.join(words)})([^。；;\d]{{0,16}}?)(\d+)件")
+    for col, words in _T2_EVIDENCE.items()
+}
+
+
+def narrative_evidence(text_norm: str) -> dict[tuple[str, str], set[int]]:
+    """(row, column) -> numbers the narrative states for it (table 二 （一） only)."""
+    out: dict[tuple[str, str], set[int]] = {}
+    for col, rx in _EVIDENCE_RE.items():
+        for m in rx.finditer(text_norm):
+            between = m.group(1)
+            for row in T.T2_ROWS[:2]:
+                if any(a in between for a in row.aliases):
+                    out.setdefault((row.code, col), set()).add(int(m.group(2)))
+                    break
+    return out
+
+
+def _settle_t2(code: str, cols: tuple[str, ...], cells: list[_Cell], cands, evidence) -> list[_Cell]:
+    """Pick the one candidate split that the narrative confirms best (at least one figure)."""
+    if not cands or not evidence:
+        return cells
+    scored = []
+    for cand in cands:
+        score = sum(1 for col, v in zip(cols, cand, strict=True) if v in evidence.get((code, col), ()))
+        scored.append((score, cand))
+    scored.sort(key=lambda sc: -sc[0])
+    if scored[0][0] == 0 or (len(scored) > 1 and scored[1][0] == scored[0][0]):
+        return cells
+    raw = cells[0].raw
+    note = f"连写数字「{raw}」有{len(cands)}种拆分，按正文所述数字确定"
+    return [_Cell(v, raw, note=note) for v in scored[0][1]]
+
+
+def _t2_facts(st: _Tables, template: str, warnings: list[str], evidence) -> list[Fact]:
+    facts = []
+    for code, (raw, printed_cols) in st.t2.items():
+        row = T.row("二", code)
+        cols = tuple(c for c in printed_cols if c in row.columns) if printed_cols else ()
+        if not cols or len(cols) != len(printed_cols):
+            cols = T.t2_columns_for(code, template)
+        if not cols:
+            continue
+        cells, cands = read_cells(raw, (len(cols),), sum_last=False)
+        cells = _settle_t2(code, cols, cells, cands, evidence)
+        if any(c.uncertain for c in cells):
+            warnings.append(f"表二「{row.label}」：{cells[0].note}")
+        for col_code, cell in zip(cols, cells, strict=True):
+            facts.append(_fact("二", row, T.column("二", col_code), cell, raw))
+    return facts
+
+
+def _t3_equations(
+    template: str, printed_groups: set[str], single_other: bool
+) -> list[tuple[str, list[str], list[str]]]:
+    """Column equations of table 三 as (rule, left rows, right rows): sum(left) = sum(right)."""
+    leaves = ["granted", "partial"]
+    for g in ("withheld", "unavailable", "not_processed", "other_handling"):
+        if g == "other_handling" and single_other:
+            leaves.append(g)
+            continue
+        leaves += [r.code for r in T.t3_children(g, template)]
+    eqs = [
+        ("R1_balance", ["new", "carried_in"], ["handled_total", "carried_out"]),
+        ("R2_handled_sum", ["handled_total"], leaves),
+    ]
+    for g in printed_groups:
+        eqs.append(("R0_group_sum", [g], [r.code for r in T.t3_children(g, template)]))
+    return eqs
+
+
+def _eqs_hold(read: dict[str, list[float | None]], eqs) -> bool | None:
+    """True when every equation whose rows are all known holds in every column; None if none could be checked."""
+    checked = False
+    for _rule, left, right in eqs:
+        rows = left + right
+        if any(r not in read or any(v is None for v in read[r]) for r in rows):
+            continue
+        checked = True
+        for k in range(7):
+            if sum(read[r][k] for r in left) != sum(read[r][k] for r in right):
+                return False
+    return True if checked else None
+
+
+def _resolve_t3(read: dict[str, _ReadRow], eqs, warnings: list[str]) -> None:
+    """Settle ambiguous run-together rows with the column rules (R1/R2): try every combination of
+    the ambiguous rows' candidate splits; when exactly one combination makes every checkable
+    column equation hold, take it (and say so in each cell's note)."""
+    ambiguous = [c for c, rr in read.items() if rr.candidates]
+    if ambiguous:
+        base = {c: [x.value for x in rr.cells] for c, rr in read.items() if not rr.candidates}
+        sizes = [len(read[c].candidates) for c in ambiguous]
+        total = 1
+        for n in sizes:
+            total *= n
+        if total <= 4096:
+            good = []
+            for combo in product(*(read[c].candidates for c in ambiguous)):
+                trial = dict(base)
+                trial.update({c: list(v) for c, v in zip(ambiguous, combo, strict=True)})
+                if _eqs_hold(trial, eqs):
+                    good.append(combo)
+                    if len(good) > 1:
+                        break
+            if len(good) == 1:
+                for code, cand in zip(ambiguous, good[0], strict=True):
+                    rr = read[code]
+                    raw = rr.cells[0].raw
+                    note = f"连写数字「{raw}」按行合计有{len(rr.candidates)}种拆分，按列合计规则（R1/R2）确定为唯一一种"
+                    rr.cells = [_Cell(v, raw, note=note) for v in cand]
+                    rr.candidates = []
+    for code, rr in read.items():
+        if rr.candidates or any(c.uncertain for c in rr.cells):
+            warnings.append(f"表三「{T.row('三', code).label}」：{rr.cells[0].note}")
+
+
+def _t3_facts(st: _Tables, template: str, warnings: list[str]) -> list[Fact]:
+    read: dict[str, _ReadRow] = {}
+    for code, raw in st.t3.items():
+        cells, cands = read_cells(raw, (7,), sum_last=True)
+        read[code] = _ReadRow(raw, cells, cands)
+    single_other = "other_handling" in read and not any(
+        c.code in read for c in T.t3_children("other_handling", "2021")
+    )
+    printed_groups = {g for g in ("withheld", "unavailable", "not_processed") if g in read}
+    if "other_handling" in read and not single_other:
+        printed_groups.add("other_handling")
+    _resolve_t3(read, _t3_equations(template, printed_groups, single_other), warnings)
+
+    facts: list[Fact] = []
+    cols = [T.column("三", c) for c in T.T3_COLUMN_ORDER]
+    for row in T.T3_ROWS:
+        rr = read.get(row.code)
+        if rr is not None:
+            for col, cell in zip(cols, rr.cells, strict=True):
+                facts.append(_fact("三", row, col, cell, rr.row))
+            continue
+        if row.group:
+            kids = [read[c.code] for c in T.t3_children(row.code, "2021") if c.code in read]
+            if not kids:
+                continue
+            for k, col in enumerate(cols):
+                vals = [kid.cells[k].value for kid in kids]
+                unknown = any(v is None for v in vals)
+                cell = _Cell(
+                    None if unknown else sum(vals),
+                    "",
+                    computed=True,
+                    uncertain=unknown,
+                    note="分组行未单独印出，按其各子项之和计算",
+                )
+                facts.append(_fact("三", row, col, cell, kids[0].row, row_label=row.label))
+    missing = [
+        r.label
+        for r in T.t3_leaf_rows(template)
+        if r.code not in read and not (r.parent == "other_handling" and single_other)
+    ]
+    if read and missing:
+        warnings.append("表三缺少以下行：" + "、".join(missing))
+    return facts
+
+
+def _t4_facts(st: _Tables, warnings: list[str]) -> list[Fact]:
+    if not st.t4_rows:
+        return []
+    first = st.t4_rows[0]
+    joined = any(r.joined for r in st.t4_rows)
+    cells_txt = [c for r in st.t4_rows for c in r.cells]
+    merged = RawRow(
+        "", cells_txt if joined else _trim(cells_txt, 15), first.label_orig, first.page, first.line, joined
+    )
+    cells, cands = read_cells(merged, _T4_SIZES, sum_last=True)
+    if cands or any(c.uncertain for c in cells):
+        warnings.append(f"表四：{cells[0].note}")
+    facts = []
+    for (row_code, col_code), cell in zip(T.T4_ORDER, cells, strict=True):
+        row = T.row("四", row_code)
+        facts.append(_fact("四", row, T.column("四", col_code), cell, merged, row_label=row.label))
+    return facts
+
+
+def _detect_template(st: _Tables) -> str:
+    found = labels.detect_template(st.t2_headers)
+    if found:
+        return found
+    if any(c.code in st.t3 for c in T.t3_children("other_handling", "2021")):
+        return "2021"
+    return "2021"
+
+
+def facts_from_rows(rows: list[RawRow], evidence: dict | None = None) -> TableResult:
+    """Facts of tables 二, 三, 四 from table rows in document order; `evidence` (from
+    `narrative_evidence`) may settle ambiguous table 二 splits."""
+    st = _collect(rows)
+    template = _detect_template(st)
+    warnings: list[str] = []
+    facts = (
+        _t2_facts(st, template, warnings, evidence or {})
+        + _t3_facts(st, template, warnings)
+        + _t4_facts(st, warnings)
+    )
+    for t in ("二", "三", "四"):
+        if not any(f.table == t for f in facts):
+            warnings.append(f"未找到表{t}")
+    return TableResult(facts, template, warnings)
+
+
+def _score(res: TableResult) -> int:
+    return sum(1 for f in res.facts if f.value is not None and not f.computed)
+
+
+def extract_facts(doc: LoadedDocument, sections: list[Section] | None = None) -> TableResult:
+    """Every cell of tables 二, 三, 四 in `doc`: from the loader's grids when it found tables (PDF,
+    HTML, DOCX), else — or when the grids read worse — from the text itself."""
+    lines_norm = [normalize_line(ln) for ln in doc.text.split("\n")]
+    evidence = narrative_evidence("\n".join(lines_norm))
+    best: TableResult | None = None
+    if doc.grids:
+        best = facts_from_rows(rows_from_grids(doc.grids), evidence)
+    if best is None or _score(best) < 200:
+        res = facts_from_rows(rows_from_text(doc.text, lines_norm), evidence)
+        if best is None or _score(res) > _score(best):
+            best = res
+    return best
+
+
+__all__ = ["TableResult", "extract_facts", "facts_from_rows", "read_cells"]
