@@ -23,16 +23,22 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--reports", nargs="+", required=True, help="report files or folders")
     run.add_argument("--out", required=True, help="result JSON")
     run.add_argument("--home", help="store folder (default: a fresh temporary one)")
-    run.add_argument("--min-figure-accuracy", type=float, help="exit 1 when figure accuracy is below this (0–1)")
+    run.add_argument(
+        "--min-figure-accuracy", type=float, help="exit 1 when figure accuracy is below this (0–1)"
+    )
     run.add_argument("--limit", type=int, help="answer only the first N questions")
 
     syn = sub.add_parser("synth", help="generate synthetic reports, their truth and a Q&A set")
     syn.add_argument("--n", type=int, default=20)
     syn.add_argument("--out", required=True)
     syn.add_argument("--seed", type=int, default=0)
-    syn.add_argument("--violations", type=float, default=0.1, help="share of reports with a planted rule violation")
+    syn.add_argument(
+        "--violations", type=float, default=0.1, help="share of reports with a planted rule violation"
+    )
     syn.add_argument("--layouts", type=_csv, default=None, help="comma list of pipe,html,docx,pdf,crawler")
-    syn.add_argument("--noise", action="store_true", help="traditional characters, pinyin, doubled punctuation, clutter")
+    syn.add_argument(
+        "--noise", action="store_true", help="traditional characters, pinyin, doubled punctuation, clutter"
+    )
 
     par = sub.add_parser("parse", help="parse accuracy of ingest.parse against synthetic truth")
     par.add_argument("--reports", required=True)
@@ -40,7 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     par.add_argument("--out", help="result JSON")
     par.add_argument("--show", type=int, default=20, help="how many concrete cell failures to print")
 
-    ben = sub.add_parser("bench", help="ingest throughput, query latency, memory, store size, retrieval recall")
+    ben = sub.add_parser(
+        "bench", help="ingest throughput, query latency, memory, store size, retrieval recall"
+    )
     ben.add_argument("--sizes", type=lambda s: [int(x) for x in _csv(s)], default=[10, 100, 1000])
     ben.add_argument("--out", default=None, help="JSON result (default docs/bench.json)")
     ben.add_argument("--seed", type=int, default=0)
@@ -58,8 +66,10 @@ def main(argv: list[str] | None = None) -> int:
         layouts = args.layouts or list(LAYOUTS)
         reports = generate_reports(args.n, args.seed, args.violations, layouts, args.noise)
         counts = write_corpus(args.out, reports, qa_seed=args.seed, progress=True)
-        print(f"wrote {len(reports)} reports to {args.out}/reports, truth to {args.out}/truth, "
-              f"{counts['questions']} questions to {args.out}/qa.jsonl")
+        print(
+            f"wrote {len(reports)} reports to {args.out}/reports, truth to {args.out}/truth, "
+            f"{counts['questions']} questions to {args.out}/qa.jsonl"
+        )
         print("per layout: " + ", ".join(f"{k} {v}" for k, v in counts.items() if k != "questions"))
         return 0
     if args.cmd == "run":
