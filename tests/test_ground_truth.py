@@ -1,0 +1,243 @@
+"""The hand-read ground truth must be internally consistent before anything is tested against it.
+
+tests/data/expected/<stem>.json holds every cell of tables 二/三/四 of one sample report, read by a
+person; eval/qa/sample.jsonl holds the Q&A set. These tests check the codes against nianbao.template,
+that every cell is there exactly once, that the recorded rule violations are exactly the ones the
+figures produce, and that each question's gold citations resolve to figures listed in `expect`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from nianbao.template import (
+    ALL_ROWS,
+    RULES,
+    T2_ROWS,
+    T3_COLUMN_ORDER,
+    T4_COLUMN_ORDER,
+    T4_ROWS,
+    TABLES,
+    t2_columns_for,
+    t3_children,
+    t3_leaf_rows,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+EXPECTED = ROOT / "tests" / "data" / "expected"
+REPORTS = ROOT / "data" / "reports"
+QA = ROOT / "eval" / "qa" / "sample.jsonl"
+STEMS = ["hengshan_2023", "pingtan_2021", "pingtan_2022", "hongze_2023", "hongze_2024", "huaian_2024"]
+OUTCOME_EXCLUDED = ("new", "carried_in", "handled_total", "carried_out")
+T4_PARTS = ("upheld", "corrected", "other", "pending")
+
+
+def load(stem: str) -> dict:
+    return json.loads((EXPECTED / f"{stem}.json").read_text(encoding="utf-8"))
+
+
+def cells_of(doc: dict) -> dict[tuple[str, str, str], float]:
+    return {(f["table"], f["row"], f["column"]): f["value"] for f in doc["facts"]}
+
+
+def cell_value(doc: dict, table: str, row: str, column: str) -> float:
+    """A cell, or for a group row of table 三 that is not printed, the sum of its sub-items."""
+    cells = cells_of(doc)
+    if (table, row, column) in cells:
+        return cells[(table, row, column)]
+    kids = [(table, k.code, column) for k in t3_children(row)] if table == "三" else []
+    present = [cells[k] for k in kids if k in cells]
+    assert present, f"{doc['file']}: no cell {(table, row, column)}"
+    return sum(present)
+
+
+def expected_cells(doc: dict) -> set[tuple[str, str, str]]:
+    """Every cell the report's layout has: table 二 rows of its template, table 三 leaf rows (with
+    （六）其他处理 as one row when the report prints it so), table 四's 15 numbers."""
+    template = doc["template"]
+    out = {
+        ("二", r.code, c)
+        for r in T2_ROWS
+        if template in r.templates
+        for c in t2_columns_for(r.code, template)
+    }
+    rows3 = {f["row"] for f in doc["facts"] if f["table"] == "三"}
+    one_row_other = "other_handling" in rows3
+    leaves = [r.code for r in t3_leaf_rows(template) if not (one_row_other and r.parent == "other_handling")]
+    if one_row_other:
+        leaves.append("other_handling")
+    out |= {("三", r, c) for r in leaves for c in T3_COLUMN_ORDER}
+    out |= {("四", r.code, c) for r in T4_ROWS for c in T4_COLUMN_ORDER}
+    return out
+
+
+def rule_violations(doc: dict) -> set[tuple[str, tuple[str, str, str], float, float]]:
+    """R1–R4 (and R0 where a group row is printed beside its sub-items), computed from the facts."""
+    v = cells_of(doc)
+    out = set()
+
+    def check(rule, cell, printed, expected):
+        if abs(printed - expected) > 1e-6:
+            out.add((rule, cell, printed, expected))
+
+    rows3 = list(dict.fromkeys(r for (t, r, _c) in v if t == "三"))
+    printed_groups = {r for r in rows3 if any(("三", k.code, "total") in v for k in t3_children(r))}
+    outcome = [r for r in rows3 if r not in OUTCOME_EXCLUDED and r not in printed_groups]
+    for c in T3_COLUMN_ORDER:
+        check(
+            "R1_balance",
+            ("三", "carried_out", c),
+            v[("三", "carried_out", c)],
+            v[("三", "new", c)] + v[("三", "carried_in", c)] - v[("三", "handled_total", c)],
+        )
+        check(
+            "R2_handled_sum",
+            ("三", "handled_total", c),
+            v[("三", "handled_total", c)],
+            sum(v[("三", r, c)] for r in outcome),
+        )
+        for g in printed_groups:
+            kids = [k.code for k in t3_children(g) if ("三", k.code, c) in v]
+            if kids:
+                check("R0_group_sum", ("三", g, c), v[("三", g, c)], sum(v[("三", k, c)] for k in kids))
+    for r in rows3:
+        check(
+            "R3_row_sum",
+            ("三", r, "total"),
+            v[("三", r, "total")],
+            sum(v[("三", r, c)] for c in T3_COLUMN_ORDER[:6]),
+        )
+    for g in (r.code for r in T4_ROWS):
+        check("R4_t4_sum", ("四", g, "total"), v[("四", g, "total")], sum(v[("四", g, c)] for c in T4_PARTS))
+    return out
+
+
+@pytest.fixture(scope="module", params=STEMS)
+def doc(request) -> dict:
+    return load(request.param)
+
+
+def test_header_fields(doc):
+    assert (REPORTS / doc["file"]).is_file()
+    assert doc["body"] and doc["body"] not in doc["aliases"]
+    assert doc["template"] in ("2021", "2019")
+    assert str(doc["year"]) in doc["file"]
+    assert isinstance(doc["uncertain"], list) and isinstance(doc["violations"], list)
+
+
+def test_every_cell_exactly_once_with_valid_codes(doc):
+    keys = [(f["table"], f["row"], f["column"]) for f in doc["facts"]]
+    assert len(keys) == len(set(keys)), "duplicate cells"
+    for t, r, _c in keys:
+        assert t in TABLES and (t, r) in ALL_ROWS, (t, r)
+    assert set(keys) == expected_cells(doc)
+
+
+def test_values_are_numbers_and_blanks_are_zero(doc):
+    for f in doc["facts"]:
+        assert isinstance(f["value"], int | float) and f["value"] >= 0, f
+        if f.get("blank"):
+            assert f["value"] == 0, f
+        if f["table"] != "二" or f["column"] != "amount":
+            assert float(f["value"]).is_integer(), f"a count must be whole: {f}"
+
+
+def test_recorded_violations_are_exactly_the_real_ones(doc):
+    recorded = set()
+    for v in doc["violations"]:
+        assert v["rule"] in RULES
+        assert len(v["cells"]) == 1
+        recorded.add((v["rule"], tuple(v["cells"][0]), v["printed"], v["expected"]))
+    assert recorded == rule_violations(doc)
+
+
+def test_uncertain_entries_point_at_recorded_values(doc):
+    cells = cells_of(doc)
+    for u in doc["uncertain"]:
+        assert u["raw"] and u["reason"]
+        chosen = [cells[(u["table"], u["row"], c)] for c in u["columns"]]
+        assert chosen == u["chosen"]
+        for alt in u["alternatives"]:
+            assert alt != chosen and len(alt) == len(chosen)
+
+
+def test_text_vs_table_notes_quote_table_values(doc):
+    for n in doc["text_vs_table"]:
+        assert n["rule"] == "R7_text_table" and n["text"]
+        if not n["cells"]:
+            continue
+        values = [cell_value(doc, *c) for c in n["cells"]]
+        assert n["table_value"] in (values[0], sum(values)), n
+        if n["matches"]:
+            assert n["figure"] == n["table_value"], n
+        else:
+            assert n["figure"] != n["table_value"], n
+
+
+def test_hongze_2023_contradiction_is_recorded():
+    got = {(v["cells"][0][1], v["printed"], v["expected"]) for v in load("hongze_2023")["violations"]}
+    assert got == {("review", 0, 11), ("suit_after_review", 0, 5)}
+
+
+@pytest.mark.parametrize("prev,cur", [("pingtan_2021", "pingtan_2022"), ("hongze_2023", "hongze_2024")])
+def test_cross_year_rules_hold_for_same_body(prev, cur):
+    a, b = load(prev), load(cur)
+    assert a["body"] == b["body"] and b["year"] == a["year"] + 1
+    for c in T3_COLUMN_ORDER:  # R5
+        assert cell_value(b, "三", "carried_in", c) == cell_value(a, "三", "carried_out", c)
+    docs = ("二", "normative_docs")  # R6 holds exactly in both pairs
+    assert cell_value(b, *docs, "in_force") == (
+        cell_value(a, *docs, "in_force") + cell_value(b, *docs, "issued") - cell_value(b, *docs, "repealed")
+    )
+
+
+# ---------------------------------------------------------------------------------------------- Q&A set
+def questions() -> list[dict]:
+    return [json.loads(line) for line in QA.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def reports_by_body_year() -> dict[tuple[str, int], dict]:
+    return {(d["body"], d["year"]): d for d in map(load, STEMS)}
+
+
+def test_qa_fields_and_ids():
+    qs = questions()
+    ids = [q["id"] for q in qs]
+    assert len(ids) == len(set(ids))
+    assert len(qs) >= 130
+    for q in qs:
+        assert q["question"].strip() and q["answer"].strip(), q["id"]
+        assert q["kind"] in ("figure", "narrative", "mixed", "not_found", "clarify"), q["id"]
+        assert all(isinstance(h, str) and h for h in q.get("history", [])), q["id"]
+        assert all(isinstance(m, str) and m for m in q.get("mention", [])), q["id"]
+        if q.get("not_in_report"):
+            assert q["kind"] == "not_found" and not q.get("cells") and not q.get("expect"), q["id"]
+        elif q["kind"] in ("figure", "mixed"):
+            assert q["expect"] and all(isinstance(x, int | float) for x in q["expect"]), q["id"]
+        else:
+            assert q.get("mention"), f"{q['id']}: a narrative question needs words the answer must contain"
+
+
+def test_qa_cells_resolve_and_their_figures_are_expected():
+    by = reports_by_body_year()
+    for q in questions():
+        for c in q.get("cells", []):
+            doc = by[(c["body"], c["year"])]
+            value = cell_value(doc, c["table"], c["row"], c["column"])
+            assert value in q["expect"], f"{q['id']}: {c} = {value} not in expect {q['expect']}"
+
+
+def test_qa_covers_the_question_styles():
+    qs = questions()
+    text = [q["question"] for q in qs]
+    assert sum(1 for q in qs if q.get("not_in_report")) >= 20
+    assert sum(1 for q in qs if q.get("history")) >= 5
+    assert sum(1 for t in text if re.search(r"[A-Za-z]{4,} [A-Za-z]{3,}", t)) >= 5  # English
+    assert sum(1 for t in text if "〇" in t) >= 3  # Chinese numeral years
+    assert sum(1 for t in text if re.search(r"[縣區規議請開實綜澤]", t)) >= 4  # traditional characters
+    bodies = {c["body"] for q in qs for c in q.get("cells", [])}
+    assert bodies == {d["body"] for d in map(load, STEMS)}
