@@ -226,6 +226,7 @@ def build_demo(backend: Backend) -> gr.Blocks:
                 question.submit(respond, *chat_io, api_visibility="private")
                 ask_btn.click(respond, *chat_io, api_visibility="private")
                 clear_btn.click(clear, None, [chatbot, state, question], api_visibility="private")
+                chatbot.clear(clear, None, [chatbot, state, question], api_visibility="private")
                 for dd in (chat_body, chat_year):
                     dd.change(clear, None, [chatbot, state, question], api_visibility="private")
                 chat_body.change(lambda b: years_for(b, True), chat_body, chat_year, api_visibility="private")
