@@ -241,3 +241,46 @@ def test_qa_covers_the_question_styles():
     assert sum(1 for t in text if re.search(r"[縣區規議請開實綜澤]", t)) >= 4  # traditional characters
     bodies = {c["body"] for q in qs for c in q.get("cells", [])}
     assert bodies == {d["body"] for d in map(load, STEMS)}
+
+
+def report_texts() -> dict[str, str]:
+    """Each report's text, simplified, pinyin annotations and whitespace removed (for `mention` checks)."""
+    import pdfplumber
+    from opencc_purepy import OpenCC
+
+    t2s = OpenCC("t2s")
+    out = {}
+    for stem in STEMS:
+        doc = load(stem)
+        path = REPORTS / doc["file"]
+        if path.suffix == ".pdf":
+            with pdfplumber.open(path) as pdf:
+                text = "".join(p.extract_text() or "" for p in pdf.pages)
+        else:
+            text = re.sub(r"\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]+\)", "", path.read_text(encoding="utf-8"))
+        out[stem] = re.sub(r"\s+", "", t2s.convert(text))
+    return out
+
+
+@pytest.mark.slow
+def test_narrative_mentions_are_copied_from_the_report_asked_about():
+    """A `mention` of a narrative question must occur in the report the question names (body alias
+    and year), so the gold words are the report's own, not paraphrases."""
+    from opencc_purepy import OpenCC
+
+    t2s = OpenCC("t2s")
+    texts = report_texts()
+    docs = {s: load(s) for s in STEMS}
+    for q in questions():
+        if q["kind"] not in ("narrative", "mixed") or not q.get("mention"):
+            continue
+        asked = t2s.convert(" ".join([*q.get("history", []), q["question"]]))
+        years = set(re.findall(r"20\d\d", asked))
+        named = [
+            s
+            for s, d in docs.items()
+            if any(a in asked for a in [d["body"], *d["aliases"]]) and (not years or str(d["year"]) in years)
+        ]
+        assert named, f"{q['id']}: names no sample report"
+        for m in q["mention"]:
+            assert any(m in texts[s] for s in named), f"{q['id']}: {m!r} not in {named}"
