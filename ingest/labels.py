@@ -64,9 +64,10 @@ def _group_of(label: str) -> str | None:
 def match_row(label: str, table: str, group: str | None = None) -> RowMatch | None:
     """The template row a printed label names, in `table`, given the group we are in.
 
-    `label` must be normalized (simplified, width unified); whitespace is ignored. Child rows
-    (withheld.* …) are accepted when `group` is their parent, when the label itself names the
-    parent, or — for distinctive aliases of 3+ characters — when no group is known."""
+    `label` must be normalized (simplified, width unified); whitespace is ignored. A child row
+    matched by a short alias (「其他」) is accepted only inside its group (`group`, or a group named
+    in the label itself); distinctive aliases of 3+ characters stand on their own, because group
+    labels get cut (「（四）无」 / 「法提供」 across a page break)."""
     text = compact(label)
     if not text:
         return None
@@ -76,10 +77,8 @@ def match_row(label: str, table: str, group: str | None = None) -> RowMatch | No
         i = text.rfind(alias)
         if i < 0:
             continue
-        if r.parent is not None:
-            ctx = own_group or group
-            if ctx != r.parent and not (ctx is None and len(alias) >= 3):
-                continue
+        if r.parent is not None and len(alias) < 3 and (own_group or group) != r.parent:
+            continue  # 「其他」「信访」 mean a child row only inside its group
         end = i + len(alias)
         if best is None or end > best.end or (end == best.end and i < best.start):
             best = RowMatch(r, i, end)

@@ -61,6 +61,13 @@ def _trim(cells: list[str], n: int) -> list[str]:
     return cells
 
 
+def _collapse_repeats(cells: list[str], n: int) -> list[str]:
+    """Grids repeat a merged cell across the columns it spans (`447228 447228 447228`); collapse
+    runs of equal cells when that gives exactly the expected count."""
+    out = [c for i, c in enumerate(cells) if i == 0 or c != cells[i - 1]]
+    return out if len(out) == n else cells
+
+
 def _from_outcome(out: SplitOutcome, n: int) -> tuple[list[_Cell], list[tuple[float, ...]]]:
     if out.values is not None:
         note = out.note if out.split else ""
@@ -76,6 +83,8 @@ def read_cells(
     n = sum(sizes)
     if not row.joined:
         cells = _trim(row.cells, n)
+        if len(cells) > n:
+            cells = _collapse_repeats(cells, n)
         if len(cells) == n:
             out = []
             for c in cells:

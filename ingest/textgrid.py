@@ -53,10 +53,10 @@ def _row_from_cells(norm: list[str], orig: list[str], page: int | None, line: in
     for i, c in enumerate(norm):
         if c.strip() and not is_numeric_cell(c):
             last_text = i
-    label = "".join(c for c in norm[: last_text + 1] if c and not is_numeric_cell(c))
-    label_orig = " ".join(
-        c.strip() for c in orig[: last_text + 1] if c and c.strip() and not is_numeric_cell(c)
-    )
+    keep = [i for i in range(last_text + 1) if norm[i].strip() and not is_numeric_cell(norm[i])]
+    keep = [i for k, i in enumerate(keep) if k == 0 or norm[i] != norm[keep[k - 1]]]  # merged cells repeat
+    label = "".join(norm[i] for i in keep)
+    label_orig = " ".join(orig[i].strip() for i in keep)
     cells = [c.strip() for c in norm[last_text + 1 :]]
     return RawRow(label, cells, label_orig, page, line)
 
