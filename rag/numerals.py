@@ -68,4 +68,5 @@ def normalize_question(text: str) -> str:
     """The matching form of a question: simplified, half-width, lower case, numerals as digits."""
     t = to_simplified(text or "").translate(_WIDTH)
     t = re.sub(r"\s+", " ", t).strip().lower()
+    t = re.sub(r"(?<=[a-z])['’](?=[a-z])", "", t)  # huai'an -> huaian (pinyin keys)
     return convert_numerals(t)

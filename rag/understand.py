@@ -98,7 +98,7 @@ _LEXICON = _build_lexicon()
 # Body aliases, built once per Catalog
 # ------------------------------------------------------------------------------------------------
 
-_GOV_SUFFIXES = ("人民政府办公室", "人民政府办公厅", "人民政府", "政府办公室", "政府办公厅", "政府")
+_GOV_SUFFIXES = ("人民政府办公室", "人民政府办公厅", "人民政府", "政府办公室", "政府办公厅", "管理委员会", "管委会", "政府")
 _LEVEL = re.compile(
     r".+?(?:特别行政区|自治区|自治州|自治县|综合实验区|开发区|新区|地区|省|市|州|盟|县|区|旗)"
 )
@@ -158,7 +158,17 @@ def _alias_keys(name: str) -> list[tuple[str, int]]:
         keys += [("".join(cores[:-1]) + last, 2), ("".join(levels[:-1]) + (last_core or last), 2)]
     if last_core and last_core not in _GENERIC:
         keys.append((last_core, 1))
+        if py := _pinyin(last_core):  # English questions: "Hengshan County", "Huai'an"
+            keys.append((py, 1))
     return keys
+
+
+def _pinyin(name: str) -> str:
+    try:
+        from pypinyin import lazy_pinyin
+    except ImportError:  # optional: without it English place names just do not match
+        return ""
+    return "".join(lazy_pinyin(name))
 
 
 @dataclass
@@ -223,7 +233,7 @@ _ALL_YEARS = re.compile(
     r"历年|每年|各年|每一年|所有年份|全部年份|历年来|over the years|each year|every year|all years"
 )
 _SHARE = re.compile(
-    r"比例|占比|百分之|百分比|%|率|多大比重|几成|proportion|percentage|percent|share|rate\b|ratio"
+    r"比例|占比|百分之|百分比|%|率|多大比重|几成|\bproportion|\bpercentage|\bpercent|\bshare\b|\brate\b|\bratio\b"
 )
 _DISCLOSURE_RATE = re.compile(r"实质公开率|公开率|公开比例|公开的比例|公开比率|disclosure rate")
 _CORRECTION_RATE = re.compile(
@@ -250,8 +260,16 @@ _COUNTISH = re.compile(r"多少|几件|几个|几次|几项|数量|数目|件数
 _GRANTED_PARTIAL = re.compile(
     r"(?<!部分)(?<!不予)(?<!不)公开(?:和|与|及|或|以及|加|,)部分公开|全部或部分公开|granted (?:and|or) partial"
 )
+# Lexicon words that name a table 三 outcome only when the question is about requests
+# (「公开了几期常务会议」 is not 予以公开).
+_NEEDS_REQUEST_CONTEXT = {"公开了", "全部公开", "received", "processed", "closed", "handled", "disclosed", "approved"}
 _STRONG_NEW = re.compile(r"新收|收到|受理|received")
-_APPLY = re.compile(r"申请|request|application")
+_APPLY = re.compile(r"申请|requests?\b|applications?\b")
+# 「申请」 as the thing counted (not 「申请了低保」).
+_REQUEST_COUNT = re.compile(
+    r"公开申请|申请(?:件|数|量|总数|总量)|申请(?:有|是|共|一共)?(?:多少|几)|(?:多少|几)(?:件|个|份)?(?:政府信息公开|信息公开)?申请"
+    r"|requests?\b|applications?\b"
+)
 
 _RANGE = re.compile(
     r"(?<!\d)(20\d{2}|19\d{2}|\d{2})\s*年?度?\s*(?:-|–|—|~|～|到|至|through|to)\s*(20\d{2}|19\d{2}|\d{2})(?!\d)\s*年?"
@@ -278,6 +296,7 @@ class _Bodies:
     bodies: list[str] = field(default_factory=list)
     ambiguous: list[str] = field(default_factory=list)
     spans: list[tuple[int, int]] = field(default_factory=list)
+    by_span: list[tuple[int, int, list[str]]] = field(default_factory=list)
 
 
 def _find_bodies(norm: str, idx: _CatalogIndex, fixed: list[str]) -> _Bodies:
@@ -287,6 +306,7 @@ def _find_bodies(norm: str, idx: _CatalogIndex, fixed: list[str]) -> _Bodies:
         top = max(st for _, st in cands)
         names = [b for b, st in cands if st == top]
         out.spans.append((s, e))
+        out.by_span.append((s, e, names))
         if len(names) == 1:
             if names[0] not in out.bodies:
                 out.bodies.append(names[0])
@@ -344,6 +364,23 @@ def _unknown_places(norm: str, spans: list[tuple[int, int]]) -> list[str]:
     return out
 
 
+_EN_PLACE = re.compile(
+    r"\b([A-Z][a-z]+(?:'[a-z]+)?)(?:'s\b|\s+(?:County|City|District|Province|Municipality|Prefecture)\b)"
+    r"|\b(?:in|of|for|did|does|do|has|had)\s+([A-Z][a-z]{3,}(?:'[a-z]+)?)\b"
+)
+_EN_NOT_PLACE = {"China", "Chinese", "What", "Which", "How", "The", "Government", "County", "City", "District"}
+
+
+def _english_places(question: str) -> list[str]:
+    """Capitalized place-like words of an English question ("Shanghai's", "Hengshan County")."""
+    out = []
+    for m in _EN_PLACE.finditer(question):
+        w = m.group(1) or m.group(2)
+        if w and w not in _EN_NOT_PLACE and w not in out:
+            out.append(w)
+    return out
+
+
 def _years(
     norm: str, idx: _CatalogIndex, anchor: int | None, notes: list[str]
 ) -> tuple[list[int], str | None]:
@@ -363,7 +400,8 @@ def _years(
             hint = "range"
             text = text[: m.start()] + " " * (m.end() - m.start()) + text[m.end() :]
     for m in _YEAR4.finditer(text):
-        years.append(int(m.group(1)))
+        if not re.search(r"结转(?:到|至)\s*$", text[max(0, m.start() - 4) : m.start()]):  # 结转到2025年 = carried_out
+            years.append(int(m.group(1)))
     for m in _YEAR2.finditer(text):
         years.append(2000 + int(m.group(1)))
     explicit = sorted(set(years))
@@ -418,14 +456,23 @@ def _figures(
 
     if _GRANTED_PARTIAL.search(norm):
         add("三", "granted")
+    about_requests = bool(_APPLY.search(norm))
+    specific_suit = any(
+        c.kind == "row" and c.value.table == "四" and c.value.row.startswith("suit") and not c.value.related
+        for _, _, k in hits
+        for c in _LEXICON.payloads[k]
+    )
     for _, _, key in hits:
+        if key in _NEEDS_REQUEST_CONTEXT and not about_requests:
+            continue
         for cue in _LEXICON.payloads[key]:
             if cue.kind == "row":
                 term = cue.value
-                if term.table == "四" and term.related:  # generic 诉讼: both lawsuit rows
-                    add(term.table, term.row)
-                    for r in term.related:
-                        add(term.table, r)
+                if term.table == "四" and term.related:  # generic 诉讼: both lawsuit rows, unless one is named
+                    if not specific_suit:
+                        add(term.table, term.row)
+                        for r in term.related:
+                            add(term.table, r)
                 else:
                     add(term.table, term.row, term.related)
             elif cue.kind == "applicant" and cue.value not in applicants:
@@ -513,6 +560,11 @@ def understand(
     q.ambiguous_bodies = found.ambiguous
     lex_hits = _LEXICON.find(norm, [any(s <= i < e for s, e in found.spans) for i in range(len(norm))])
     q.unknown_bodies = _unknown_places(norm, found.spans + [(s, e) for s, e, _ in lex_hits])
+    q.unknown_bodies += [w for w in _english_places(question) if w.lower().replace("'", "") not in idx.keys.payloads]
+    for _s, e, names in found.by_span:  # 淮安市清江浦区: the known city only prefixes an unknown district
+        if any(norm.startswith(u, e) for u in q.unknown_bodies):
+            q.bodies = [b for b in q.bodies if b not in names]
+            named_bodies = [b for b in named_bodies if b not in names]
     if not q.bodies and not q.ambiguous_bodies and not q.unknown_bodies:
         if body and body in catalog.bodies:
             q.bodies = [body]
@@ -536,7 +588,7 @@ def understand(
         q.followup = reused_figs = True
     if not figs and (cols["四"]) and not sections:
         figs = [FigureRef("四", "review")]  # 「被纠正的有多少」: table 四 results default to 行政复议
-    if not figs and (applicants or (_APPLY.search(norm) and _COUNTISH.search(norm))):
+    if not figs and (applicants or (_REQUEST_COUNT.search(norm) and _COUNTISH.search(norm))):
         figs = [FigureRef("三", "new")]
     q.applicants = applicants
     q.figures = _apply_columns(figs, cols, applicants)
@@ -549,7 +601,11 @@ def understand(
     elif q.measure == "correction_rate" and not any(f.table == "四" for f in q.figures):
         q.figures = [FigureRef("四", "review")]
     q.section = sections[0] if sections else None
-    q.wants_narrative = bool(_NARRATIVE.search(norm)) or (bool(sections) and not _COUNTISH.search(norm))
+    q.wants_narrative = (
+        bool(_NARRATIVE.search(norm))
+        or (bool(sections) and not _COUNTISH.search(norm))
+        or not q.figures  # a count the tables do not hold (条信息, 新媒体, 发布会…) can only come from the text
+    )
     if q.wants_narrative and sections and not q.section:
         q.section = sections[0]
 
