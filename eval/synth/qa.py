@@ -64,12 +64,8 @@ def _name(rep, rng: random.Random) -> str:
 
 
 def _cell(rep, table: str, row: str, column: str) -> list[dict]:
-    if (table, row, column) in rep.cells:
-        return [{"body": rep.body.name, "year": rep.year, "table": table, "row": row, "column": column}]
-    return [
-        {"body": rep.body.name, "year": rep.year, "table": table, "row": k.code, "column": column}
-        for k in T.t3_children(row, rep.template)
-    ]
+    """The gold citation; a group row (不予公开) is cited by itself or any of its children."""
+    return [{"body": rep.body.name, "year": rep.year, "table": table, "row": row, "column": column}]
 
 
 def _num(v: float) -> int | float:
