@@ -1,0 +1,345 @@
+"""Who published a report and which year it covers.
+
+`extract_meta(doc)` reads the title (「衡山县人民政府 / 2023年政府信息公开工作年度报告」, crawler
+`标题：` lines), the statistics period (「自2023年1月1日起至2023年12月31日止」) and a publication
+date, and names the body canonically so the same body gets the same name across years:
+
+- governments: the region plus 人民政府, without a leading parent-level prefix
+  (淮安市洪泽区人民政府 -> 洪泽区人民政府, 湖南省衡阳市衡山县人民政府 -> 衡山县人民政府); a title that
+  prints only the region (「衡山县2023年…」) still means 衡山县人民政府. Prefixed forms are aliases.
+- zones (综合实验区, 开发区, 高新区, …): the zone name; 管委会 / 管理委员会 forms are aliases.
+- 街道 / 乡镇: 街道办事处 / 乡镇人民政府 names, same prefix rule.
+- departments (局, 委员会, 办公室, …): their own name as printed (淮安市教育局), alias without 市.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ingest.normalize import normalize
+from nianbao.types import LoadedDocument, RejectedFile, ReportMeta
+
+__all__ = ["extract_meta", "canonical_body", "BodyName"]
+
+_HEAD_CHARS = 2500
+_YEAR = r"((?:19|20)\d{2})"
+# A title: optional body, year, optional body, 政府信息公开…报告.
+_TITLE_RE = re.compile(
+    r"(?P<pre>[^\n。；：:]{0,40}?)(?:关于)?(?P<year>(?:19|20)\d{2})\s*年度?(?P<mid>[^\n。；，0-9]{0,30}?)"
+    r"(?:政府信息公开|政务公开|信息公开)(?:工作)?(?:年度)?(?:报告|年报)"
+)
+_PERIOD_RE = re.compile(
+    rf"{_YEAR}年\s*1\s*月\s*1\s*日(?:起)?\s*(?:至|到|—|-|~)\s*{_YEAR}年\s*12\s*月\s*31\s*日"
+)
+_CRAWLER_TITLE = re.compile(r"^\s*(?:标题|题目|title)\s*[：:]\s*(.+)$", re.M | re.I)
+_DATE_FIELD = re.compile(
+    rf"(?:发布时间|发布日期|成文日期|印发日期|公开日期|日期)\s*[：:]\s*{_YEAR}\s*[-年/.]\s*(\d{{1,2}})\s*[-月/.]\s*(\d{{1,2}})"
+)
+_DATE_LINE = re.compile(rf"^\s*[（(]?\s*{_YEAR}\s*年\s*(\d{{1,2}})\s*月\s*(\d{{1,2}})\s*日\s*[）)]?\s*$")
+_NON_NAME = re.compile(r"[\s，。、：；！？“”‘’《》（）()【】\[\]<>\-—_·|｜/\\0-9a-zA-Z]")
+
+_ZONE_SUFFIX = (
+    "综合实验区",
+    "实验区",
+    "试验区",
+    "示范区",
+    "合作区",
+    "开发区",
+    "高新区",
+    "保税区",
+    "产业园区",
+    "园区",
+    "新城",
+    "度假区",
+    "管理区",
+    "风景区",
+)
+_ZONE_ADMIN = ("管理委员会", "管委会")
+_ZONE_KIND = re.compile(
+    r"(?:综合实验区|高新技术产业开发区|经济技术开发区|经济开发区|工业园区|综合保税区|产业园区|"
+    r"实验区|试验区|示范区|合作区|开发区|高新区|保税区|园区|新城|度假区|管理区|风景区)$"
+)
+_ETHNIC_AUTONOMY = re.compile(r"^[\u4e00-\u9fff]{2,3}?(?=(?:[\u4e00-\u9fff]{1,6}?族)+自治(?:县|旗)$)")
+_GOV_SUFFIX = "人民政府"
+_REGION_SUFFIX = (
+    "自治县",
+    "自治州",
+    "自治区",
+    "自治旗",
+    "特区",
+    "林区",
+    "省",
+    "市",
+    "县",
+    "区",
+    "旗",
+    "盟",
+    "州",
+)
+_TOWN_SUFFIX = ("街道办事处", "街道", "镇", "乡")
+_DEPT_SUFFIX = (
+    "委员会",
+    "办公室",
+    "管理局",
+    "局",
+    "委",
+    "厅",
+    "办",
+    "中心",
+    "署",
+    "院",
+    "馆",
+    "所",
+    "站",
+    "队",
+    "公司",
+    "协会",
+    "集团",
+    "社",
+)
+# Parent-level prefixes dropped from a government/town name: province, prefecture-level unit.
+_PROVINCE_PREFIX = re.compile(r"^(?:[\u4e00-\u9fff]{2,7}?(?:省|自治区)|北京市|天津市|上海市|重庆市)")
+_PREFECTURE_PREFIX = re.compile(r"^[\u4e00-\u9fff]{2,5}?(?:市|自治州|地区|盟)")
+_COUNTY_UNIT = re.compile(r"(?:自治县|自治旗|县|区|市|旗|特区|林区)$")
+
+
+@dataclass
+class BodyName:
+    body: str
+    aliases: list[str]
+    region: str | None = None  # the bare region/zone name (洪泽区) when the body is a government
+
+
+def _clean_name(raw: str) -> str:
+    name = _NON_NAME.sub("", raw)
+    name = re.sub(r"^(?:关于|中共)", "", name)
+    return re.sub(r"(?:关于|的|年度|本级)$", "", name)
+
+
+def _strip_parents(name: str) -> tuple[str, list[str]]:
+    """Drop province / prefecture prefixes before a county-level (or lower) name.
+    Returns (name without prefixes, prefixed variants seen)."""
+    variants = []
+    current = name
+    for pattern in (_PROVINCE_PREFIX, _PREFECTURE_PREFIX):
+        m = pattern.match(current)
+        if not m:
+            continue
+        rest = current[m.end() :]
+        # Keep the prefix if what remains is not a named unit of its own (沙市区 stays whole).
+        if len(rest) >= 2 and not rest.startswith(("人民政府", "政府")) and _has_unit(rest):
+            variants.append(current)
+            current = rest
+    return current, variants
+
+
+def _has_unit(rest: str) -> bool:
+    """Whether `rest` (a name after a dropped prefix) is still a named unit of its own."""
+    for suffix in ("街道办事处", "街道"):
+        if rest.endswith(suffix):
+            return len(rest) - len(suffix) >= 2
+    core = rest
+    for suffix in (_GOV_SUFFIX, *_ZONE_ADMIN):
+        if core.endswith(suffix):
+            core = core[: -len(suffix)]
+            break
+    if len(core) < 2:
+        return False
+    return bool(_COUNTY_UNIT.search(core)) or core.endswith(_TOWN_SUFFIX + _ZONE_SUFFIX)
+
+
+def _short(region: str) -> str | None:
+    m = _ETHNIC_AUTONOMY.match(region)
+    if m:
+        return m.group(0)
+    for suffix in ("新区", "自治县", "自治旗", "县", "区", "市", "旗"):
+        if region.endswith(suffix) and len(region) - len(suffix) >= 2:
+            return region[: -len(suffix)]
+    return None
+
+
+def _dedupe(items: list[str], body: str) -> list[str]:
+    out: list[str] = []
+    for it in items:
+        if it and it != body and it not in out:
+            out.append(it)
+    return out
+
+
+def canonical_body(raw: str) -> BodyName | None:
+    """Canonical body name and aliases from a name as printed (simplified). None if not a name."""
+    name = _clean_name(raw)
+    if len(name) < 2:
+        return None
+    # Zones: 平潭综合实验区(管委会) -> 平潭综合实验区.
+    for admin in _ZONE_ADMIN:
+        if name.endswith(admin) and name[: -len(admin)].endswith(_ZONE_SUFFIX):
+            name = name[: -len(admin)]
+    if name.endswith(_ZONE_SUFFIX):
+        zone, variants = _strip_parents(name)
+        aliases = [f"{zone}管委会", f"{zone}管理委员会", *variants]
+        m = _ZONE_KIND.search(zone)
+        if m and m.start() >= 2:
+            aliases.insert(0, zone[: m.start()])
+        return BodyName(zone, _dedupe(aliases, zone), region=zone)
+    name = re.sub(r"街道(?:办)?$", "街道办事处", name)
+    # Governments: X人民政府 / X政府 / a bare region name.
+    region = None
+    if name.endswith(_GOV_SUFFIX):
+        region = name[: -len(_GOV_SUFFIX)]
+    elif name.endswith("政府") and len(name) > 4:
+        region = name[:-2]
+    elif name.endswith((*_REGION_SUFFIX, "镇", "乡")) and not name.endswith(_DEPT_SUFFIX):
+        region = name
+    if region:
+        if region.endswith(("街道", "街道办事处")):
+            street = region if region.endswith("街道办事处") else region + "办事处"
+            base, variants = _strip_parents(street)
+            short = base[: -len("办事处")]
+            return BodyName(
+                base,
+                _dedupe([short, *variants, *(v[: -len("办事处")] for v in variants)], base),
+                region=short,
+            )
+        if len(region) < 2:
+            return None
+        base, variants = _strip_parents(region)
+        body = base + _GOV_SUFFIX
+        aliases = [base]
+        short = _short(base)
+        if short:
+            aliases.append(short)
+        for v in variants:
+            aliases += [v + _GOV_SUFFIX, v]
+        return BodyName(body, _dedupe(aliases, body), region=base)
+    if name.endswith(("街道办事处", "街道办")):
+        base, variants = _strip_parents(re.sub(r"街道办$", "街道办事处", name))
+        return BodyName(base, _dedupe([base[:-3], *variants], base))
+    # Departments keep their own name; 淮安市教育局 also answers to 淮安教育局.
+    aliases = []
+    m = re.match(r"^([\u4e00-\u9fff]{2,4}?)(?:市|县|区)(.{2,})$", name)
+    if (
+        m
+        and not m.group(2).startswith(("人民政府", "政府"))
+        and not re.match(r"^.{0,4}?(?:市|县|区)", m.group(2))
+    ):
+        aliases.append(m.group(1) + m.group(2))
+    if "人民政府办公室" in name:
+        aliases += [name.replace("人民政府办公室", "政府办公室"), name.replace("人民政府办公室", "政府办")]
+    stripped, _ = _strip_parents(name)
+    if stripped != name:
+        aliases.append(stripped)
+    return BodyName(name, _dedupe(aliases, name))
+
+
+def _title_candidates(text: str) -> list[tuple[int, str, str]]:
+    """(year, name-part, title) for titles found near the top, crawler `标题：` lines first."""
+    found = []
+    head = text[:_HEAD_CHARS]
+    sources = [m.group(1) for m in _CRAWLER_TITLE.finditer(head)]
+    lines = [ln.strip() for ln in head.split("\n")]
+    sources += [ln for ln in lines if ln]
+    for i, src in enumerate(sources):
+        m = _TITLE_RE.search(src)
+        if not m:
+            continue
+        year = int(m.group("year"))
+        pre, mid = m.group("pre"), m.group("mid")
+        name = _clean_name(pre) or _clean_name(mid)
+        if not name and i > 0:
+            # Body printed on the line above the title (衡山县人民政府 / 2023年…报告).
+            j = lines.index(src) if src in lines else -1
+            prev = next((ln for ln in reversed(lines[:j]) if ln), "") if j > 0 else ""
+            if prev and len(prev) <= 40 and not _TITLE_RE.search(prev):
+                name = _clean_name(prev)
+        found.append((year, name, m.group(0).strip()))
+    return found
+
+
+_BODY_IN_TEXT = re.compile(r"([\u4e00-\u9fff]{2,20}?(?:人民政府|管委会|管理委员会|街道办事处))")
+
+
+_YEARLESS_TITLE = re.compile(r"^([^\n。；：:，]{2,40}?)(?:政府信息公开|政务公开)(?:工作)?(?:年度)?报告")
+
+
+def _body_from_text(text: str) -> str | None:
+    """Fallbacks: a title without a year (「某某县人民政府政府信息公开工作年度报告」), then
+    「本报告由XX人民政府办公室…编制」-style statements near the top."""
+    head = text[:_HEAD_CHARS]
+    for line in head.split("\n")[:8]:
+        m = _YEARLESS_TITLE.match(line.strip())
+        if m and _clean_name(m.group(1)):
+            return _clean_name(m.group(1))
+    m = re.search(r"本报告由(.{2,30}?)(?:根据|依据|按照|编制|汇总)", head)
+    if m:
+        name = re.sub(r"(?:办公室|办公厅)$", "", m.group(1))
+        return name
+    return None
+
+
+def _parent_variants(text: str, region: str) -> list[str]:
+    """Prefixed forms of a region that the report itself prints (淮安市洪泽区)."""
+    out = []
+    for m in re.finditer(rf"([\u4e00-\u9fff]{{2}}(?:市|省|自治州|地区|盟)){re.escape(region)}", text[:20000]):
+        variant = m.group(1) + region
+        if variant not in out:
+            out.append(variant)
+    return out
+
+
+def _published(text: str, year: int) -> str | None:
+    def ok(y: int, mo: int, d: int) -> str | None:
+        if year <= y <= year + 1 and 1 <= mo <= 12 and 1 <= d <= 31:
+            return f"{y:04d}-{mo:02d}-{d:02d}"
+        return None
+
+    for m in _DATE_FIELD.finditer(text[:_HEAD_CHARS]):
+        if iso := ok(int(m.group(1)), int(m.group(2)), int(m.group(3))):
+            return iso
+    lines = [ln for ln in text.split("\n") if ln.strip()]
+    for ln in lines[:6] + lines[-4:]:
+        m = _DATE_LINE.match(ln)
+        if m and (iso := ok(int(m.group(1)), int(m.group(2)), int(m.group(3)))):
+            return iso
+    return None
+
+
+def _template(text: str) -> str:
+    if "本年新制作数量" in text or "上一年项目数量" in text or "本年新公开数量" in text:
+        return "2019"
+    return "2021"
+
+
+def extract_meta(doc: LoadedDocument) -> ReportMeta:
+    """Body, aliases, covered year and publication date; RejectedFile if no year or no body."""
+    text = normalize(doc.text)
+    titles = _title_candidates(text)
+    period = _PERIOD_RE.search(text[: _HEAD_CHARS * 2])
+    year = titles[0][0] if titles else None
+    if year is None and period and period.group(1) == period.group(2):
+        year = int(period.group(1))
+    if year is None:
+        raise RejectedFile(
+            "找不到报告年度（标题或统计期限） / no report year found (title or statistics period)"
+        )
+    name = next((n for y, n, _ in titles if n and y == year), None) or _body_from_text(text)
+    body = canonical_body(name) if name else None
+    if body is None:
+        raise RejectedFile("找不到发布机关名称 / no publishing body found in the title")
+    aliases = list(body.aliases)
+    if body.region:
+        for variant in _parent_variants(text, body.region):
+            suffix = body.body[len(body.region) :]
+            aliases += [variant + suffix, variant] if suffix else [variant]
+    title = titles[0][2] if titles else None
+    if title and body.body not in title and not any(a in title for a in aliases):
+        title = f"{body.body}{title}"
+    return ReportMeta(
+        body=body.body,
+        aliases=_dedupe(aliases, body.body),
+        year=year,
+        template=_template(text),
+        published=_published(text, year),
+        title=title,
+    )
