@@ -179,6 +179,7 @@ class FactBook:
 SMALL_SAMPLE = 30  # below this many cases a rate says little (TEMPLATE.md)
 CORRECTION_WARN = 0.15
 DISCLOSURE_WARN = 0.40
+_BASE_ROWS = {"handled_total", "new"}  # rows a share is taken of when a question names them
 _HANDLED_PARTS = {"granted", "partial", "withheld", "unavailable", "not_processed", "other_handling"}
 
 
@@ -269,10 +270,36 @@ class _Answer:
 
     def marks(self, cv: CellValue) -> str:
         facts = cv.facts
+        extra = []
         if cv.summed:
             nonzero = [f for f in facts if f.value]
             facts = nonzero or facts
-        return self.cites.marks([self.cite_fact(f, cv.report) for f in facts])
+            extra.append(self.cite_group(cv))
+        return self.cites.marks(extra + [self.cite_fact(f, cv.report) for f in facts])
+
+    def cite_group(self, cv: CellValue) -> Citation:
+        """A group row printed without cells (e.g. （三）不予公开): cited as the sum of its children."""
+        meta = T.row(cv.table, cv.row)
+        col_label = T.column(cv.table, cv.column).label
+        arith = "+".join(fmt_num(v) for _, v, _ in cv.parts if v) or "0"
+        first = cv.facts[0] if cv.facts else None
+        return Citation(
+            report=cv.report.id,
+            body=cv.report.body,
+            year=cv.report.year,
+            section=cv.table,
+            text=f"表{cv.table} {meta.label} / {col_label}：{fmt_num(cv.value)}（表中未单列，为各子项之和 {arith}）",
+            cell={
+                "table": cv.table,
+                "row": cv.row,
+                "column": cv.column,
+                "row_label": meta.label,
+                "column_label": col_label,
+                "page": first.page if first else None,
+                "line": first.line if first else None,
+                "value": cv.value,
+            },
+        )
 
     def add_figure(self, cv: CellValue) -> None:
         f = cv.facts[0] if len(cv.facts) == 1 else None
@@ -324,10 +351,24 @@ class _Answer:
             nonzero = [(n, v) for n, v, _ in cv.parts if v]
             text += "（" + ("、".join(f"{n}{fmt_num(v)}{cv.unit}" for n, v in nonzero) or "各项均为0") + "）"
         text += self.marks(cv)
+        if with_parts and cv.table == "四" and cv.column == "total":
+            text += self.t4_parts(cv)
         alert = self.contradiction(cv)
         if alert and alert not in self.alerts and alert not in self.lines:
             self.alerts.append(alert)
         return text
+
+    def t4_parts(self, cv: CellValue) -> str:
+        """「（结果纠正1件、其他结果1件）[2][3]」: the nonzero results behind a table 四 total."""
+        rf = self.book._cache.get(cv.report.id)
+        if rf is None:
+            return ""
+        parts = [(c, rf.cells.get(("四", cv.row, c))) for c in T.T4_COLUMN_ORDER[:-1]]
+        nonzero = [(c, f) for c, f in parts if f is not None and f.value]
+        if not nonzero:
+            return ""
+        names = "、".join(f"{T.column('四', c).label}{fmt_num(f.value)}{cv.unit}" for c, f in nonzero)
+        return f"（{names}）" + self.cites.marks([self.cite_fact(f, cv.report) for _, f in nonzero])
 
     def contradiction(self, cv: CellValue) -> str:
         """When a printed total differs from the sum of its printed parts, say so plainly."""
@@ -443,6 +484,9 @@ class FactAnswerer:
         if not q.figures and not q.measure:
             return None
         out = _Answer(self.book, cites)
+        if q.measure:
+            self._measures(q, catalog, out)
+            return out.finish() if out.figures else None
         if q.operation == "rank":
             self._rank(q, catalog, out)
             return out.finish()
@@ -452,11 +496,7 @@ class FactAnswerer:
         per_body = {b: self.reports_for(b, self.years_for(q, catalog, b)) for b in bodies}
         if not any(per_body.values()):
             return None
-        if q.measure:
-            for rfs in per_body.values():
-                for rf in rfs:
-                    self._measure(q, rf, out)
-        elif q.operation == "compare" and len(bodies) > 1:
+        if q.operation == "compare" and len(bodies) > 1:
             self._compare(q, per_body, out)
         elif q.operation == "diff":
             for rfs in per_body.values():
@@ -464,13 +504,13 @@ class FactAnswerer:
         elif q.operation == "trend":
             for rfs in per_body.values():
                 self._trend(q, rfs, out)
-        elif q.operation == "sum":
+        elif q.operation == "sum" and not self._sums_a_part_with_its_base(q):
             for rfs in per_body.values():
                 self._sum(q, rfs, out)
         else:
             for rfs in per_body.values():
                 for rf in rfs:
-                    if q.operation == "share":
+                    if q.operation == "share" or q.operation == "sum":
                         self._share(q, rf, out)
                     elif q.operation in ("breakdown", "list"):
                         self._breakdown(q, rf, out)
@@ -479,6 +519,12 @@ class FactAnswerer:
         if not out.figures:
             return None
         return out.finish()
+
+    @staticmethod
+    def _sums_a_part_with_its_base(q: Query) -> bool:
+        """Adding 办结总数 to one of its parts means nothing: such a question asks for a share."""
+        rows = [f.row for f in q.figures if f.table == "三"]
+        return len(rows) >= 2 and rows[-1] in _BASE_ROWS and all(r in _HANDLED_PARTS for r in rows[:-1])
 
     # ---- operations
     @staticmethod
@@ -497,6 +543,18 @@ class FactAnswerer:
                         if not cv.missing:
                             related.append(out.phrase(cv))
         line = f"{self._who(rf)}" + "，".join(segs) + "。"
+        t4 = [
+            self.book.get(rf, f.table, f.row, self.columns(q, f, tpl)[0])
+            for f in q.figures
+            if f.table == "四"
+        ]
+        t4 = [cv for cv in t4 if not cv.missing]
+        if len(t4) >= 2 and len({cv.column for cv in t4}) == 1:
+            total = sum(cv.value or 0 for cv in t4)
+            arith = "+".join(fmt_num(cv.value) for cv in t4)
+            out.derived(rf.report, total, t4[0].unit, arith)
+            names = "、".join(T.row("四", cv.row).short for cv in t4)
+            line += f"{names}合计 {arith} = **{fmt_num(total)}{t4[0].unit}**。"
         if related:
             line += "相关情形：" + "、".join(dict.fromkeys(related)) + "。"
         out.line(line)
@@ -592,13 +650,33 @@ class FactAnswerer:
         nums = [cv for cv in self._values(q, rf) if not cv.missing]
         if not nums:
             return
-        den = self._denominator(q, nums[0], rf)
+        den = None
+        if len(nums) >= 2 and nums[-1].row in _BASE_ROWS:  # 「不予公开占办结总数的比例」: base named last
+            den, nums = nums[-1], nums[:-1]
+        den = den or self._denominator(q, nums[0], rf)
         if den is None or den.missing:
             self._single(q, rf, out)
             return
         self._ratio_line(rf, out, nums, den, f"占{cell_label(den.table, den.row, den.column)}的比例")
 
-    def _measure(self, q: Query, rf: ReportFacts, out: _Answer) -> None:
+    def _measures(self, q: Query, catalog: Catalog, out: _Answer) -> None:
+        """A derived rate for each body and year asked; several bodies are also ordered."""
+        bodies = self.bodies(q, catalog)
+        if not bodies and q.operation == "rank":
+            bodies = sorted(catalog.bodies)
+        results: list[tuple[ReportFacts, float]] = []
+        for b in bodies:
+            for rf in self.reports_for(b, self.years_for(q, catalog, b)):
+                results.extend((rf, r) for r in self._measure(q, rf, out))
+        if len({rf.report.body for rf, _ in results}) > 1:
+            name = "实质公开率" if q.measure == "disclosure_rate" else "纠错率"
+            ordered = sorted(results, key=lambda x: -x[1])
+            out.line(
+                f"按{name}从高到低：" + " > ".join(f"{self._who(rf)}{fmt_pct(r)}" for rf, r in ordered) + "。"
+            )
+
+    def _measure(self, q: Query, rf: ReportFacts, out: _Answer) -> list[float]:
+        rates: list[float] = []
         if q.measure == "disclosure_rate":
             cols = q.applicants or ["total"]
             for col in cols:
@@ -607,6 +685,8 @@ class FactAnswerer:
                 if den.missing:
                     continue
                 ratio = self._ratio_line(rf, out, nums, den, "实质公开率（予以公开+部分公开）/办理结果总计")
+                if ratio is not None:
+                    rates.append(ratio)
                 if ratio is not None and ratio < DISCLOSURE_WARN:
                     out.line(f"⚠️ 实质公开率低于{DISCLOSURE_WARN:.0%}，评议中通常视为警示信号。")
         elif q.measure == "correction_rate":
@@ -651,7 +731,10 @@ class FactAnswerer:
                     if ratio > CORRECTION_WARN:
                         seg += f"，⚠️ 高于{CORRECTION_WARN:.0%}，评议中通常视为警示信号"
                     segs.append(seg)
+                    rates.append(ratio)
                 out.line(f"{self._who(rf)}{phr}；{name}纠错率：" + "；".join(segs) + "。")
+
+        return rates[:1]
 
     def _diff(self, q: Query, rfs: list[ReportFacts], out: _Answer) -> None:
         if len(rfs) < 2:
@@ -706,6 +789,10 @@ class FactAnswerer:
         if len(present) >= 2 and len(q.figures) == 1 and len({(cv.row, cv.column) for cv in present}) == 1:
             top = max(present, key=lambda cv: cv.value)
             low = min(present, key=lambda cv: cv.value)
+            total = sum(cv.value for cv in present)
+            arith = "+".join(fmt_num(cv.value) for cv in present)
+            out.derived(None, total, present[0].unit, arith)
+            out.line(f"合计 {arith} = **{fmt_num(total)}{present[0].unit}**。")
             if top.value != low.value:
                 out.line(
                     f"{top.report.body}（{fmt_num(top.value)}{top.unit}）多于{low.report.body}（{fmt_num(low.value)}{low.unit}）。"
