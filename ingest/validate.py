@@ -156,10 +156,12 @@ def validate(facts: list[Fact], template: str = "2021") -> list[Violation]:
 
 
 def cross_year(
-    prev_facts: list[Fact], facts: list[Fact], prev_name: str = "上年报告", name: str = "本年报告"
+    prev_facts: list[Fact], facts: list[Fact], prev_year: int | None = None, year: int | None = None
 ) -> list[Violation]:
     """R5 (this year's 上年结转 = last year's 结转下年度, every column) and the soft R6
     (现行有效 ≈ last year's 现行有效 + 制发 − 废止, table 二 （一）)."""
+    prev_name = f"{prev_year}年报告" if prev_year else "上年报告"
+    name = f"{year}年报告" if year else "本年报告"
     prev, cur = _index(prev_facts), _index(facts)
     out = []
     for c in T.T3_COLUMN_ORDER:

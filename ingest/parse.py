@@ -1,0 +1,105 @@
+"""One file -> ParsedReport: load -> meta -> sections -> facts -> validate -> passages.
+
+No storing here (that is `ingest.pipeline`); this is the whole per-file reading, so the CLI's
+`facts` command, the pipeline and the tests all parse a report the same way. Files that are not
+disclosure reports (no template tables and not the six sections: budgets, final accounts,
+garbage) are rejected with a reason; a report whose narrative reads but whose tables don't is
+kept with a warning.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from ingest.load import load
+from ingest.metadata import extract_meta
+from ingest.tables import extract_facts
+from ingest.validate import text_vs_table, validate
+from nianbao.types import LoadedDocument, ParsedReport, RejectedFile, Section
+
+MIN_SECTIONS = 4  # a report without tables must at least show most of the six sections
+
+NOT_A_REPORT = (
+    "不是政府信息公开工作年度报告：未找到模板表格（二、三、四），也没有年报的六个部分"
+    " / not a government information disclosure annual report: no template tables and not the six sections"
+)
+
+
+def _sections(doc: LoadedDocument) -> list[Section]:
+    try:
+        from ingest.sections import split_sections
+    except ImportError:  # the sections module is optional until it lands
+        return []
+    return split_sections(doc)
+
+
+def _passages(doc: LoadedDocument, sections: list[Section]):
+    try:
+        from ingest.passages import make_passages
+    except ImportError:
+        return []
+    return make_passages(doc, sections)
+
+
+def _top_sections(sections: list[Section]) -> set[str]:
+    return {s.path.split("/")[0] for s in sections}
+
+
+def parse_document(doc: LoadedDocument, sha256: str) -> ParsedReport:
+    """Parse a loaded document; raises RejectedFile when it is not a disclosure report."""
+    sections = _sections(doc)
+    tables = extract_facts(doc, sections)
+    has_tables = any(f.value is not None and not f.computed for f in tables.facts)
+    if not has_tables and len(_top_sections(sections)) < MIN_SECTIONS:
+        raise RejectedFile(NOT_A_REPORT)
+    meta = extract_meta(doc)
+    if has_tables:
+        meta.template = tables.template
+    warnings = list(tables.warnings)
+    if not has_tables:
+        warnings.insert(0, "未能读出表格数字，仅收录正文 / tables could not be read; narrative only")
+    violations = validate(tables.facts, tables.template) + text_vs_table(doc.text, tables.facts)
+    return ParsedReport(
+        path=doc.path,
+        sha256=sha256,
+        format=doc.format,
+        meta=meta,
+        text=doc.text,
+        sections=sections,
+        facts=tables.facts,
+        violations=violations,
+        passages=_passages(doc, sections),
+        warnings=warnings,
+    )
+
+
+def file_sha256(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def parse_file(path: str | Path) -> ParsedReport:
+    """Load and parse one file; raises RejectedFile (message = the reason) for non-reports."""
+    return parse_document(load(path), file_sha256(path))
+
+
+def facts_command(path: str, out=None) -> int:  # noqa: ANN001
+    """`python -m ingest facts FILE`: the file's facts as JSON lines (body and year on each);
+    rejected files print the reason on stderr and return 1."""
+    out = out or sys.stdout
+    try:
+        rep = parse_file(path)
+    except RejectedFile as e:
+        print(f"rejected: {path}: {e}", file=sys.stderr)
+        return 1
+    for f in rep.facts:
+        rec = {"body": rep.meta.body, "year": rep.meta.year, **asdict(f)}
+        out.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    return 0
