@@ -23,6 +23,7 @@ __all__ = [
     "unify_width",
     "strip_clutter",
     "is_clutter_line",
+    "normalize_with_offsets",
 ]
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -185,3 +186,36 @@ def normalize(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = strip_clutter(text)
     return normalize_line(text)
+
+
+# ------------------------------------------------------------------ matching form with offsets
+_ASCII_TO_FW = {",": "，", ":": "：", ";": "；", "(": "（", ")": "）", "?": "？", "!": "！"}
+_DROP_CHARS = frozenset(" \t\u3000\u00a0\u2002\u2003\u200b\ufeff\r")
+
+
+def normalize_with_offsets(text: str) -> tuple[str, list[int]]:
+    """A light matching form that keeps a map back to the original: returns (m, pos) with
+    `text[pos[i]]` the original character of `m[i]`. Pinyin annotations and spaces are dropped,
+    characters simplified, width unified, ASCII ,:;()?! made full-width. Newlines are kept; clutter
+    and doubled punctuation are left alone (use it to *find* things, then quote `text`)."""
+    if not text:
+        return "", []
+    dropped = bytearray(len(text))
+    if "(" in text:
+        for m in _PINYIN_RE.finditer(text):
+            if not _pinyin_sub(m):
+                dropped[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
+    simplified = to_simplified(text)
+    if len(simplified) != len(text):  # phrase conversion changed lengths: go char by char
+        simplified = "".join(to_simplified(ch) if len(to_simplified(ch)) == 1 else ch for ch in text)
+    chars: list[str] = []
+    pos: list[int] = []
+    for i, ch in enumerate(simplified):
+        if dropped[i] or ch in _DROP_CHARS:
+            continue
+        ch = _FULL_ASCII.get(ch, ch) or ""
+        ch = _ASCII_TO_FW.get(ch, ch)
+        if ch:
+            chars.append(ch)
+            pos.append(i)
+    return "".join(chars), pos
