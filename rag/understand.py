@@ -98,9 +98,18 @@ _LEXICON = _build_lexicon()
 # Body aliases, built once per Catalog
 # ------------------------------------------------------------------------------------------------
 
-_GOV_SUFFIXES = ("人民政府办公室", "人民政府办公厅", "人民政府", "政府办公室", "政府办公厅", "管理委员会", "管委会", "政府")
+_GOV_SUFFIXES = (
+    "人民政府办公室",
+    "人民政府办公厅",
+    "人民政府",
+    "政府办公室",
+    "政府办公厅",
+    "管理委员会",
+    "管委会",
+    "政府",
+)
 _LEVEL = re.compile(
-    r".+?(?:特别行政区|自治区|自治州|自治县|综合实验区|开发区|新区|地区|省|市|州|盟|县|区|旗)"
+    r".+?(?:特别行政区|自治区|自治州|自治县|综合实验区|开发区|新区|地区|省|市|州|盟|县|区|旗)(?![市州盟县区旗])"
 )
 _ADMIN_SUFFIXES = (
     "特别行政区",
@@ -262,7 +271,16 @@ _GRANTED_PARTIAL = re.compile(
 )
 # Lexicon words that name a table 三 outcome only when the question is about requests
 # (「公开了几期常务会议」 is not 予以公开).
-_NEEDS_REQUEST_CONTEXT = {"公开了", "全部公开", "received", "processed", "closed", "handled", "disclosed", "approved"}
+_NEEDS_REQUEST_CONTEXT = {
+    "公开了",
+    "全部公开",
+    "received",
+    "processed",
+    "closed",
+    "handled",
+    "disclosed",
+    "approved",
+}
 _STRONG_NEW = re.compile(r"新收|收到|受理|received")
 _APPLY = re.compile(r"申请|requests?\b|applications?\b")
 # 「申请」 as the thing counted (not 「申请了低保」).
@@ -281,7 +299,9 @@ _LASTN_EN = re.compile(r"(?:last|past) (two|three|four|five) years")
 _BARE_N_YEARS = re.compile(r"(?<![\d近最过这前])([2-9])\s*个?年(?!来|间|内|以来)")
 _FEW_YEARS = re.compile(r"近几年|这几年|近年来|最近几年|recent years")
 _THIS_YEAR = re.compile(r"今年|本年度(?!新收|制发|废止|办理|结转)|this year")
-_LAST_YEAR = re.compile(r"去年(?!结转)|上一年度?|上个年度|上年度(?!结转)|last year|previous year|prior year")
+_LAST_YEAR = re.compile(
+    r"去年(?!结转)|上一年度?(?!度|结转)|上个年度|上年度(?!结转)|last year|previous year|prior year"
+)
 _YEAR_BEFORE = re.compile(r"前年|year before last")
 _EN_NUM = {"two": 2, "three": 3, "four": 4, "five": 5}
 
@@ -368,7 +388,18 @@ _EN_PLACE = re.compile(
     r"\b([A-Z][a-z]+(?:'[a-z]+)?)(?:'s\b|\s+(?:County|City|District|Province|Municipality|Prefecture)\b)"
     r"|\b(?:in|of|for|did|does|do|has|had)\s+([A-Z][a-z]{3,}(?:'[a-z]+)?)\b"
 )
-_EN_NOT_PLACE = {"China", "Chinese", "What", "Which", "How", "The", "Government", "County", "City", "District"}
+_EN_NOT_PLACE = {
+    "China",
+    "Chinese",
+    "What",
+    "Which",
+    "How",
+    "The",
+    "Government",
+    "County",
+    "City",
+    "District",
+}
 
 
 def _english_places(question: str) -> list[str]:
@@ -400,7 +431,9 @@ def _years(
             hint = "range"
             text = text[: m.start()] + " " * (m.end() - m.start()) + text[m.end() :]
     for m in _YEAR4.finditer(text):
-        if not re.search(r"结转(?:到|至)\s*$", text[max(0, m.start() - 4) : m.start()]):  # 结转到2025年 = carried_out
+        if not re.search(
+            r"结转(?:到|至)\s*$", text[max(0, m.start() - 4) : m.start()]
+        ):  # 结转到2025年 = carried_out
             years.append(int(m.group(1)))
     for m in _YEAR2.finditer(text):
         years.append(2000 + int(m.group(1)))
@@ -468,7 +501,9 @@ def _figures(
         for cue in _LEXICON.payloads[key]:
             if cue.kind == "row":
                 term = cue.value
-                if term.table == "四" and term.related:  # generic 诉讼: both lawsuit rows, unless one is named
+                if (
+                    term.table == "四" and term.related
+                ):  # generic 诉讼: both lawsuit rows, unless one is named
                     if not specific_suit:
                         add(term.table, term.row)
                         for r in term.related:
@@ -516,14 +551,14 @@ def _operation(q: Query, norm: str, hint: str | None, n_figs_named: int) -> str:
         return "list"
     if _RANK_STRONG.search(norm) or (_RANK.search(norm) and re.search(r"哪|which", norm) and q.figures):
         return "rank"
-    if _TREND.search(norm) or hint in ("lastn", "all") or len(q.years) >= 3:
+    if _TREND.search(norm) or hint == "all" or len(q.years) >= 3:
         return "trend"
     if len(q.bodies) >= 2:
         return "compare"
-    if _SUM.search(norm) and (n_figs_named >= 2 or len(q.years) >= 2):
-        return "sum"
     if q.measure or (_SHARE.search(norm) and q.figures):
         return "share"
+    if _SUM.search(norm) and (n_figs_named >= 2 or len(q.years) >= 2):
+        return "sum"
     if _BREAKDOWN.search(norm) and q.figures:
         return "breakdown"
     if len(q.years) == 2 or (_DIFF.search(norm) and q.figures and len(q.years) >= 2):
@@ -560,7 +595,9 @@ def understand(
     q.ambiguous_bodies = found.ambiguous
     lex_hits = _LEXICON.find(norm, [any(s <= i < e for s, e in found.spans) for i in range(len(norm))])
     q.unknown_bodies = _unknown_places(norm, found.spans + [(s, e) for s, e, _ in lex_hits])
-    q.unknown_bodies += [w for w in _english_places(question) if w.lower().replace("'", "") not in idx.keys.payloads]
+    q.unknown_bodies += [
+        w for w in _english_places(question) if w.lower().replace("'", "") not in idx.keys.payloads
+    ]
     for _s, e, names in found.by_span:  # 淮安市清江浦区: the known city only prefixes an unknown district
         if any(norm.startswith(u, e) for u in q.unknown_bodies):
             q.bodies = [b for b in q.bodies if b not in names]
