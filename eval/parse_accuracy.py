@@ -22,19 +22,37 @@ class Tally:
     cells: int = 0
     correct: int = 0
     missed: int = 0
-    wrong: int = 0
+    wrong: int = 0  # a value that differs from the truth (uncertain ones included)
+    # Of the wrong: flagged uncertain by the parser (run-together cells it would not split).
+    uncertain: int = 0
     extra: int = 0
     meta_ok: int = 0
     parse_ms: list[float] = field(default_factory=list)
 
     def add(self, other: Tally) -> None:
-        for k in ("files", "rejected", "cells", "correct", "missed", "wrong", "extra", "meta_ok"):
+        for k in (
+            "files",
+            "rejected",
+            "cells",
+            "correct",
+            "missed",
+            "wrong",
+            "uncertain",
+            "extra",
+            "meta_ok",
+        ):
             setattr(self, k, getattr(self, k) + getattr(other, k))
         self.parse_ms += other.parse_ms
 
     @property
     def accuracy(self) -> float | None:
         return round(self.correct / self.cells, 5) if self.cells else None
+
+    @property
+    def decided_accuracy(self) -> float | None:
+        """Accuracy over the cells the parser did not flag as uncertain."""
+        decided = self.cells - self.uncertain
+        return round(self.correct / decided, 5) if decided else None
 
     def to_dict(self) -> dict:
         ms = sorted(self.parse_ms)
@@ -45,8 +63,10 @@ class Tally:
             "correct": self.correct,
             "missed": self.missed,
             "wrong": self.wrong,
+            "uncertain": self.uncertain,
             "extra": self.extra,
             "cell_accuracy": self.accuracy,
+            "decided_accuracy": self.decided_accuracy,
             "meta_ok": self.meta_ok,
             "parse_ms_median": round(ms[len(ms) // 2], 1) if ms else None,
             "parse_ms_max": round(ms[-1], 1) if ms else None,
@@ -76,6 +96,8 @@ def compare(truth: dict, parsed) -> tuple[Tally, list[dict]]:  # noqa: ANN001
             )
         elif fact.value is None or abs(float(fact.value) - float(value)) > 1e-6:
             t.wrong += 1
+            unsure = fact.value is None or fact.uncertain
+            t.uncertain += unsure
             fails.append(
                 {
                     "file": truth["file"],
@@ -83,7 +105,7 @@ def compare(truth: dict, parsed) -> tuple[Tally, list[dict]]:  # noqa: ANN001
                     "expected": value,
                     "got": fact.value,
                     "raw": fact.raw,
-                    "kind": "wrong",
+                    "kind": "uncertain" if unsure else "wrong",
                 }
             )
         else:
@@ -151,14 +173,19 @@ def evaluate(
 
 
 def format_table(result: dict) -> str:
-    head = "| group | files | rejected | cells | accuracy | missed | wrong | extra | meta ok | parse ms (median/max) |"
-    lines = [head, "|" + "---|" * 10]
+    head = (
+        "| group | files | rejected | cells | accuracy | decided acc. | missed | wrong (uncertain) | extra | meta ok "
+        "| parse ms (median/max) |"
+    )
+    lines = [head, "|" + "---|" * 11]
 
     def row(name: str, d: dict) -> str:
         acc = "—" if d["cell_accuracy"] is None else f"{d['cell_accuracy'] * 100:.2f}%"
+        dec = "—" if d["decided_accuracy"] is None else f"{d['decided_accuracy'] * 100:.2f}%"
         return (
-            f"| {name} | {d['files']} | {d['rejected']} | {d['cells']} | {acc} | {d['missed']} | {d['wrong']} | "
-            f"{d['extra']} | {d['meta_ok']} | {d['parse_ms_median']}/{d['parse_ms_max']} |"
+            f"| {name} | {d['files']} | {d['rejected']} | {d['cells']} | {acc} | {dec} | {d['missed']} | "
+            f"{d['wrong']} ({d['uncertain']}) | {d['extra']} | {d['meta_ok']} | "
+            f"{d['parse_ms_median']}/{d['parse_ms_max']} |"
         )
 
     lines += [row(f"layout {k}", v) for k, v in result["by_layout"].items()]

@@ -19,7 +19,7 @@ HAS_PARSER = importlib.util.find_spec("ingest.parse") is not None
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
     out = tmp_path_factory.mktemp("synth_parse")
-    write_corpus(out, generate_reports(10, seed=3, violations=0.0, layouts=list(LAYOUTS)))
+    write_corpus(out, generate_reports(15, seed=3, violations=0.0, layouts=list(LAYOUTS), noise=True))
     return out
 
 
@@ -59,7 +59,7 @@ def test_harness_counts_missed_wrong_extra_and_rejected(corpus):
         corpus / "reports", corpus / "truth", parse=_from_truth(corpus / "truth", damage), progress=False
     )
     o = result["overall"]
-    assert o["files"] == 10 and o["rejected"] == 1
+    assert o["files"] == 15 and o["rejected"] == 1
     assert o["wrong"] == 1 and o["extra"] == 1
     assert o["missed"] > 1 and o["correct"] == o["cells"] - o["missed"] - o["wrong"]
     assert set(result["by_layout"]) == set(LAYOUTS)
@@ -70,11 +70,15 @@ def test_harness_counts_missed_wrong_extra_and_rejected(corpus):
 
 @pytest.mark.skipif(not HAS_PARSER, reason="ingest.parse has not landed yet")
 def test_real_parser_reads_every_layout(corpus):
+    """≥ 99.5% of cells right in every layout. Crawler text runs cells together (`2922`); where no
+    rule decides the split the parser must say so (uncertain) rather than guess, so there the bar
+    is on the cells it decided."""
     result = evaluate(corpus / "reports", corpus / "truth", progress=False)
     print(format_table(result))
+    assert set(result["by_layout"]) == set(LAYOUTS)
     for layout, tally in result["by_layout"].items():
-        assert tally["rejected"] == 0, (layout, result["failures"][:5])
-        assert tally["cell_accuracy"] >= 0.995, (
-            layout,
-            [f for f in result["failures"] if layout in f["file"]][:5],
-        )
+        fails = [f for f in result["failures"] if f["file"].split("_")[2] == layout][:5]
+        assert tally["rejected"] == 0 and tally["meta_ok"] == tally["files"], (layout, fails)
+        assert tally["decided_accuracy"] >= 0.995, (layout, fails)
+        if layout != "crawler":
+            assert tally["cell_accuracy"] >= 0.995, (layout, fails)
