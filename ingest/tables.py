@@ -15,9 +15,8 @@ from dataclasses import dataclass, field
 from itertools import product
 
 from ingest import labels
-from ingest.normalize import normalize_line
 from ingest.split import SplitOutcome, parse_number, split_row
-from ingest.textgrid import RawRow, rows_from_grids, rows_from_text
+from ingest.textgrid import RawRow, normalized_lines, rows_from_grids, rows_from_text
 from nianbao import template as T
 from nianbao.types import Fact, LoadedDocument, Section
 
@@ -420,7 +419,7 @@ def _score(res: TableResult) -> int:
 def extract_facts(doc: LoadedDocument, sections: list[Section] | None = None) -> TableResult:
     """Every cell of tables 二, 三, 四 in `doc`: from the loader's grids when it found tables (PDF,
     HTML, DOCX), else — or when the grids read worse — from the text itself."""
-    lines_norm = [normalize_line(ln) for ln in doc.text.split("\n")]
+    lines_norm = normalized_lines(doc.text)
     evidence = narrative_evidence("\n".join(lines_norm))
     best: TableResult | None = None
     if doc.grids:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ingest.normalize import normalize_line
 from nianbao.types import Grid
@@ -118,11 +119,17 @@ def table_region(lines_norm: list[str]) -> tuple[int, int, int, int] | None:
     return first, col, len(lines_norm) - 1, len(lines_norm[-1])
 
 
-def rows_from_text(text: str, lines_norm: list[str] | None = None) -> list[RawRow]:
+@lru_cache(maxsize=8)
+def normalized_lines(text: str) -> tuple[str, ...]:
+    """The text's lines in matching form, cached: tables, evidence and R7 all read them."""
+    return tuple(normalize_line(ln) for ln in text.split("\n"))
+
+
+def rows_from_text(text: str, lines_norm: tuple[str, ...] | list[str] | None = None) -> list[RawRow]:
     """Rows of the tables in plain text (` | ` rows or run-together crawler text)."""
     lines = text.split("\n")
     if lines_norm is None:
-        lines_norm = [normalize_line(ln) for ln in lines]
+        lines_norm = normalized_lines(text)
     region = table_region(lines_norm)
     if region is None:
         return []

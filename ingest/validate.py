@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import re
 
-from ingest.normalize import normalize_line
-from ingest.textgrid import table_region
+from ingest.textgrid import normalized_lines, table_region
 from nianbao import template as T
 from nianbao.types import Fact, Violation
 
@@ -226,7 +225,7 @@ def _sentence(text: str, start: int, end: int) -> str:
 
 def narrative_text(text: str) -> str:
     """The report's normalized text with the tables cut out (so table digits never count as narrative)."""
-    lines = [normalize_line(ln) for ln in text.split("\n")]
+    lines = list(normalized_lines(text))
     region = table_region(lines)
     if region is None:
         return "\n".join(lines)
