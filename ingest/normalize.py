@@ -24,6 +24,7 @@ __all__ = [
     "strip_clutter",
     "is_clutter_line",
     "normalize_with_offsets",
+    "clutter_spans",
 ]
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -219,3 +220,18 @@ def normalize_with_offsets(text: str) -> tuple[str, list[int]]:
             chars.append(ch)
             pos.append(i)
     return "".join(chars), pos
+
+
+def clutter_spans(text: str) -> list[tuple[int, int]]:
+    """Offsets of clutter in `text` (whole clutter lines and inline crawler clutter), so callers
+    that keep original text (passages) can leave it out."""
+    spans: list[tuple[int, int]] = []
+    offset = 0
+    for line in text.split("\n"):
+        end = offset + len(line)
+        if is_clutter_line(line):
+            spans.append((offset, end))
+        elif len(line) > 20:
+            spans.extend((offset + m.start(), offset + m.end()) for m in _INLINE_CLUTTER.finditer(line))
+        offset = end + 1
+    return spans
