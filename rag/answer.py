@@ -7,6 +7,7 @@ kind "not_found" saying what the store does hold; several matching bodies get ki
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -21,9 +22,11 @@ from rag.factstore import reports as reports_table
 from rag.query import Catalog, Context, Query, understand
 from rag.retrieve import Hit, Retriever
 
-# A passage counts as an answer only above these (BM25 raw score, cosine similarity) floors.
-BM25_FLOOR = 6.0
-DENSE_FLOOR = 0.86
+# A passage answers only when it holds enough of the question's content words (IDF-weighted
+# coverage, see Retriever.coverage): dense similarity of e5-small barely separates related from
+# unrelated report text, while "低保" or "平均答复天数" simply never occur in a report.
+COVERAGE_FLOOR = 0.45
+SECTION_FLOOR = 0.3  # lower floor for a passage in the section the question points to
 MAX_PASSAGES = 3
 
 
@@ -77,6 +80,10 @@ def figure_kinds() -> str:
         f"{t4}（结果维持、结果纠正、其他结果、尚未审结、总计）；以及各部分的文字内容"
         "（总体情况、存在的主要问题及改进情况、其他需要报告的事项）。"
     )
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text or "")
 
 
 class Answerer:
@@ -208,6 +215,9 @@ class Answerer:
             parts.append(fact_res.text)
             figures = [f.to_dict() for f in fact_res.figures]
             warnings.extend(fact_res.warnings)
+        quoted = self._quoted(fact_res.quotes, cites) if fact_res is not None else ""
+        if quoted:
+            parts.append(quoted)
         if hits:
             parts.extend(self._narrative(q, hits, cites))
 
@@ -224,7 +234,9 @@ class Answerer:
                 ]
             return self._final(q, "not_found", text, cites, [], warnings)
         kind = (
-            "mixed" if fact_res is not None and hits else ("figure" if fact_res is not None else "narrative")
+            "mixed"
+            if fact_res is not None and (hits or quoted)
+            else ("figure" if fact_res is not None else "narrative")
         )
         return self._final(q, kind, parts, cites, figures, warnings)
 
@@ -233,8 +245,28 @@ class Answerer:
         hits = self.retriever.search(
             q, bodies=q.bodies or None, years=q.years or None, k=MAX_PASSAGES * 2, strip=strip
         )
-        good = [h for h in hits if (h.bm25 or 0) >= BM25_FLOOR or (h.dense or 0) >= DENSE_FLOOR]
-        return good[:MAX_PASSAGES]
+        good = [
+            h
+            for h in hits
+            if h.coverage >= COVERAGE_FLOOR
+            or (q.section and h.top_section == q.section and h.coverage >= SECTION_FLOOR)
+        ]
+        if not good:
+            return []
+        best = max(h.coverage for h in good)
+        return [h for h in good if h.coverage >= best * 0.6][:MAX_PASSAGES]
+
+    def _quoted(self, quotes: list[tuple[str, str]], cites: Citations) -> str:
+        """Cite the passages whose sentences a text-vs-table warning quotes (「收到75件」)."""
+        marks = []
+        for rid, quote in quotes:
+            key = _squash(quote)[:40]
+            for p in self.stores.facts.passages(report_id=rid):
+                if key and (key in _squash(p.search_text) or key in _squash(p.text)):
+                    cite = Citation(report=rid, body=p.body, year=p.year, section=p.section, text=quote)
+                    marks.append(f"[{cites.add(cite)}]")
+                    break
+        return f"正文原话见{''.join(dict.fromkeys(marks))}。" if marks else ""
 
     def _narrative(self, q: Query, hits: list[Hit], cites: Citations) -> list[str]:
         out = []

@@ -81,7 +81,7 @@ class Citations:
     def markdown(self) -> str:
         if not self.items:
             return ""
-        lines = ["", "**来源**", ""]
+        lines = ["", "", "**来源**", ""]
         for i, c in enumerate(self.items, 1):
             where = f"{c.body} {c.year}年报告"
             if c.cell:

@@ -10,6 +10,7 @@ the rule violations stored for each report.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -176,9 +177,12 @@ class FactBook:
 # ------------------------------------------------------------------------------------------
 # Answering
 # ------------------------------------------------------------------------------------------
+MAX_LABEL = 60  # a printed label longer than this swallowed a header: cite the template label instead
 SMALL_SAMPLE = 30  # below this many cases a rate says little (TEMPLATE.md)
 CORRECTION_WARN = 0.15
 DISCLOSURE_WARN = 0.40
+TEXT_TABLE_RULE = "R7_text_table"
+_QUOTED = re.compile(r"「([^」]{6,})」")
 _BASE_ROWS = {"handled_total", "new"}  # rows a share is taken of when a question names them
 _HANDLED_PARTS = {"granted", "partial", "withheld", "unavailable", "not_processed", "other_handling"}
 
@@ -214,6 +218,9 @@ class FactResult:
     text: str
     figures: list[Figure] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    quotes: list[tuple[str, str]] = field(
+        default_factory=list
+    )  # (report id, narrative text quoted by a warning)
 
 
 def cell_label(table: str, row_code: str, col: str) -> str:
@@ -239,14 +246,16 @@ class _Answer:
         self.cited: dict[str, set[CellKey]] = {}  # report id -> cells cited
         self.explained: dict[str, set[CellKey]] = {}  # cells whose contradiction was stated
         self.uncertain: list[StoredFact] = []
-        self.alerts: list[str] = []  # contradictions stated after the line that cited them
+        self.alerts: list[str] = []
+        self.quotes: list[tuple[str, str]] = []  # contradictions stated after the line that cited them
 
     # ---- citations and figures
     def cite_fact(self, f: StoredFact, report: ReportRow) -> Citation:
         meta = T.row(f.table, f.row)
         col_meta = T.COLUMNS[f.table].get(f.column)
-        row_label = f.row_label or meta.label
-        col_label = f.column_label or (col_meta.label if col_meta else f.column)
+        row_label = f.row_label if f.row_label and len(f.row_label) <= MAX_LABEL else meta.label
+        col_label = f.column_label if f.column_label and len(f.column_label) <= MAX_LABEL else None
+        col_label = col_label or (col_meta.label if col_meta else f.column)
         self.cited.setdefault(report.id, set()).add(f.key())
         if f.uncertain and f not in self.uncertain:
             self.uncertain.append(f)
@@ -345,6 +354,9 @@ class _Answer:
         label = cell_label(cv.table, cv.row, cv.column)
         if cv.missing:
             return f"「{label}」一项报告中没有数字"
+        if cv.value is None:
+            raw = cv.facts[0].raw if cv.facts else ""
+            return f"**{label}**：表中此格无法确定（原文：{escape_md(raw)}）" + self.marks(cv)
         self.add_figure(cv)
         text = f"**{label}{fmt_num(cv.value)}{cv.unit}**"
         if with_parts and cv.summed:
@@ -423,8 +435,12 @@ class _Answer:
                 if msg in self.warnings:
                     continue
                 self.warnings.append(msg)
+                if v.rule == TEXT_TABLE_RULE:
+                    self.quotes.extend((rid, m) for m in _QUOTED.findall(v.message))
                 if not all(tuple(c) in self.explained.get(rid, set()) for c in v.cells):
-                    notes.append(f"⚠️ {escape_md(msg)}")
+                    involved = [rf.cells[tuple(c)] for c in v.cells if tuple(c) in rf.cells]
+                    marks = self.cites.marks([self.cite_fact(f, rf.report) for f in involved])
+                    notes.append(f"⚠️ {escape_md(msg)}{marks}")
         for f in self.uncertain:
             msg = (
                 f"{f.body}{f.year}年表{f.table}「{f.row_label or T.row(f.table, f.row).label}」的数字由连写的单元格拆分而来，"
@@ -434,7 +450,7 @@ class _Answer:
                 self.warnings.append(msg)
                 notes.append(f"⚠️ {escape_md(msg)}")
         text = "\n\n".join(self.lines + notes)
-        return FactResult(kind, text, self.figures, self.warnings)
+        return FactResult(kind, text, self.figures, self.warnings, self.quotes)
 
 
 class FactAnswerer:
@@ -516,7 +532,7 @@ class FactAnswerer:
                         self._breakdown(q, rf, out)
                     else:
                         self._single(q, rf, out)
-        if not out.figures:
+        if not out.figures and not out.lines:
             return None
         return out.finish()
 

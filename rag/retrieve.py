@@ -8,12 +8,15 @@ the fusion of both was best (DESIGN.md).
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlalchemy import select
 
+from rag.bm25 import tokenize
 from rag.factstore import StoredPassage
 from rag.factstore import passages as passages_table
 from rag.query import Query
@@ -22,6 +25,72 @@ from rag.vectorstore import build_where
 RRF_K = 60
 SECTION_BOOST = 0.5 / RRF_K  # worth half a first place
 _YEAR = re.compile(r"(?:19|20)\d{2}\s*年?度?")
+# Words that say what kind of answer is wanted, not what it is about: left out of coverage.
+QUESTION_WORDS = frozenset(
+    [
+        "多少",
+        "几",
+        "几个",
+        "几件",
+        "几次",
+        "什么",
+        "哪些",
+        "哪个",
+        "哪里",
+        "如何",
+        "怎么",
+        "怎样",
+        "怎么样",
+        "是否",
+        "有没有",
+        "为什么",
+        "情况",
+        "方面",
+        "主要",
+        "具体",
+        "请问",
+        "一下",
+        "介绍",
+        "说说",
+        "告诉",
+        "我们",
+        "我县",
+        "我市",
+        "我区",
+        "本县",
+        "本市",
+        "该",
+        "这个",
+        "那个",
+        "有关",
+        "相关",
+        "关于",
+        "进行",
+        "开展",
+        "工作",
+        "政府",
+        "what",
+        "how",
+        "many",
+        "much",
+        "which",
+        "why",
+        "when",
+        "where",
+        "did",
+        "does",
+        "was",
+        "were",
+        "is",
+        "are",
+        "the",
+        "of",
+        "in",
+        "for",
+        "and",
+        "to",
+    ]
+)
 
 
 @dataclass
@@ -34,6 +103,7 @@ class Hit:
     dense: float | None = None  # cosine similarity when the vector search found it
     bm25_rank: int | None = None
     dense_rank: int | None = None
+    coverage: float = 0.0  # share of the question's content (IDF-weighted) found in the passage
 
     @property
     def top_section(self) -> str:
@@ -76,6 +146,38 @@ class Retriever:
             return None
         bs, ys = set(bodies or []), set(years or [])
         return [pid for pid, m in self.meta.items() if (not bs or m.body in bs) and (not ys or m.year in ys)]
+
+    def idf(self, token: str) -> float:
+        """IDF of a token over the BM25 corpus; a token the corpus never uses weighs most."""
+        r = self.stores.bm25._retriever
+        n = len(self.stores.bm25) or 1
+        tid = r.vocab_dict.get(token) if r is not None else None
+        if tid is None:
+            df = 0
+        else:
+            ptr = r.scores["indptr"]
+            df = int(ptr[tid + 1] - ptr[tid]) if tid + 1 < len(ptr) else 1
+        return math.log((n - df + 0.5) / (df + 0.5) + 1.0)
+
+    @staticmethod
+    def content_terms(text: str) -> list[str]:
+        """The question's content words: no question words, no single characters, no numbers."""
+        out = []
+        for t in tokenize(text):
+            t = t.lower()
+            if len(t) < 2 or t in QUESTION_WORDS or t.isdigit() or t in out:
+                continue
+            out.append(t)
+        return out
+
+    def coverage(self, terms: list[str], passage: StoredPassage) -> float:
+        if not terms:
+            return 0.0
+        text = passage.search_text or passage.text
+        have = _passage_tokens(passage.id, text)
+        weights = {t: self.idf(t) for t in terms}
+        found = sum(w for t, w in weights.items() if t in have or t in text)
+        return found / (sum(weights.values()) or 1.0)
 
     @staticmethod
     def query_text(q: Query, strip: list[str]) -> str:
@@ -120,10 +222,19 @@ class Retriever:
                     e["score"] += SECTION_BOOST
         best = sorted(fused.items(), key=lambda kv: -kv[1]["score"])[:k]
         by_id = {p.id: p for p in self.stores.facts.passages(ids=[pid for pid, _ in best])}
-        return [
+        terms = self.content_terms(text)
+        hits = [
             Hit(
                 by_id[pid], e["score"], e.get("bm25"), e.get("dense"), e.get("bm25_rank"), e.get("dense_rank")
             )
             for pid, e in best
             if pid in by_id
         ]
+        for h in hits:
+            h.coverage = self.coverage(terms, h.passage)
+        return hits
+
+
+@lru_cache(maxsize=4096)
+def _passage_tokens(pid: str, text: str) -> frozenset[str]:
+    return frozenset(t.lower() for t in tokenize(text))
