@@ -106,7 +106,8 @@ def test_report_browser_flags_violations(page):
     assert "R4" in (flagged.get_attribute("title") or "") or flagged.get_attribute("title")
     assert page.locator("#nb-rb-violations li.nb-violation-item").count() >= 1
     assert page.locator("#nb-rb-tables table.nb-t3 tr").count() > 20
-    page.locator("#nb-rb-tables").scroll_into_view_if_needed()
+    page.locator("#nb-rb-tables table.nb-t4").scroll_into_view_if_needed()
+    page.mouse.move(0, 0)
     page.screenshot(path=str(DOCS / "browser.png"), full_page=False)
 
 

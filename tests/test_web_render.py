@@ -194,3 +194,18 @@ def test_real_report_tables_render():
     assert "nb-violation" in html  # the 行政复议 total printed as 0
     shown = {(m.group(1)) for m in re.finditer(r'data-row="([^"]+)"', html)}
     assert {f.row for f in parsed.facts} <= shown
+
+
+def test_plain_source_list_replaced_by_expandable_sources():
+    cit = {"report": "r", "body": "某县人民政府", "year": 2023, "section": "五", "text": "一是公开不够及时。"}
+    ans = {
+        "answer": "存在问题：一是公开不够及时[1]。\n\n**来源**\n\n[1] 某县人民政府 2023年报告 · 第五部分",
+        "citations": [cit],
+    }
+    out = render.render_answer(ans)
+    assert "**来源**" not in out and out.count("[1]") == 2  # the mark in the text and the expandable source
+    assert (
+        '<details class="nb-source"><summary>[1] 某县人民政府 · 2023年 · 第五部分（存在的主要问题及改进情况）'
+        in out
+    )
+    assert "**来源**" in render.render_answer({"answer": ans["answer"], "citations": []})

@@ -71,22 +71,35 @@ def render_row(cell: dict, row_facts: list[Fact] | None = None) -> str:
     )
 
 
-def render_citation(i: int, cit: dict, row_facts: list[Fact] | None = None) -> str:
-    """A numbered source that expands to the quoted passage or the cited table row."""
-    parts = [
-        str(cit.get("body") or ""),
-        f"{cit['year']}年" if cit.get("year") else "",
-        str(cit.get("section") or ""),
-    ]
-    summary = f"[{i}] " + " · ".join(p for p in parts if p)
+def citation_summary(i: int, cit: dict) -> str:
+    """The always-visible line of a source: number, body, year, where in the report, the cited value."""
+    parts = [str(cit.get("body") or ""), f"{cit['year']}年" if cit.get("year") else ""]
     cell = cit.get("cell")
     if cell:
-        summary += f" · {cell.get('row_label') or ''} / {cell.get('column_label') or ''}"
+        where = (
+            f"，第{cell['page']}页"
+            if cell.get("page")
+            else (f"，第{cell['line']}行" if cell.get("line") else "")
+        )
+        parts.append(f"表{cell.get('table') or ''}")
+        parts.append(
+            f"{cell.get('row_label') or ''} / {cell.get('column_label') or ''} = {num(cell.get('value'))}{where}"
+        )
+    elif cit.get("section"):
+        sec = T.SECTION_BY_NUMBER.get(str(cit["section"]).split("/")[0])
+        parts.append(f"第{cit['section']}部分" + (f"（{sec.title}）" if sec else ""))
+    return f"[{i}] " + " · ".join(p for p in parts if p)
+
+
+def render_citation(i: int, cit: dict, row_facts: list[Fact] | None = None) -> str:
+    """A numbered source that expands to the quoted passage or the cited table row."""
+    cell = cit.get("cell")
+    if cell:
         inner = render_row(cell, row_facts)
     else:
         inner = f'<blockquote class="nb-quote">{h_lines(cit.get("text"))}</blockquote>'
     report = f'<div class="nb-loc">来源报告：{h(cit.get("report"))}</div>' if cit.get("report") else ""
-    return f'<details class="nb-source"><summary>{h(summary)}</summary>{inner}{report}</details>'
+    return f'<details class="nb-source"><summary>{h(citation_summary(i, cit))}</summary>{inner}{report}</details>'
 
 
 def render_warnings(warnings: Iterable[str]) -> str:
@@ -96,9 +109,18 @@ def render_warnings(warnings: Iterable[str]) -> str:
     return "\n".join(f"> ⚠ {md(w)}" for w in items)
 
 
+SOURCES_HEADING = "**来源**"  # rag.compose ends an answer with a plain source list under this heading
+
+
 def answer_body(ans: dict) -> str:
-    """The answer text itself (markdown from the answerer, raw HTML made inert)."""
-    return inert_markdown(ans.get("answer") or "")
+    """The answer text itself (markdown from the answerer, raw HTML made inert). The answerer's plain
+    source list is dropped when citations are given: the chat shows them as expandable sources instead."""
+    text = ans.get("answer") or ""
+    if ans.get("citations"):
+        cut = text.rfind("\n" + SOURCES_HEADING)
+        if cut >= 0:
+            text = text[:cut].rstrip()
+    return inert_markdown(text)
 
 
 def render_sources(ans: dict, row_facts_for=None) -> str:  # noqa: ANN001 - callable(cell dict, citation) -> facts
@@ -109,7 +131,7 @@ def render_sources(ans: dict, row_facts_for=None) -> str:  # noqa: ANN001 - call
     for i, cit in enumerate(cits, 1):
         row_facts = row_facts_for(cit) if (row_facts_for and cit.get("cell")) else None
         blocks.append(render_citation(i, cit, row_facts))
-    return '<div class="nb-sources"><b>来源</b>' + "".join(blocks) + "</div>"
+    return '<div class="nb-sources"><strong>来源</strong>（点击展开）' + "".join(blocks) + "</div>"
 
 
 def render_answer(ans: dict, row_facts_for=None) -> str:  # noqa: ANN001
