@@ -6,6 +6,7 @@ Exit status 0 unless nothing could be ingested (every file rejected, or no file 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 
@@ -36,6 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", metavar="PATH", help="report files or folders (searched recursively)")
     p.add_argument("--home", help="store folder (overrides NIANBAO_HOME)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("-v", "--verbose", action="store_true", help="log details (tracebacks of files that fail)")
     return p
 
 
@@ -112,6 +114,11 @@ def main(argv: list[str] | None = None) -> int:
         return _facts_command(argv[1:])
     args = _parser().parse_args(argv)
 
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
+    for noisy in ("bm25s", "chromadb", "jieba", "httpx", "urllib3", "pdfminer", "sentence_transformers"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     from nianbao.settings import configure, get_settings
 
     if args.home:

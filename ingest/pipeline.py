@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 SUFFIXES = (".txt", ".html", ".htm", ".pdf", ".docx")
 R5 = "R5_carry_over"
+CROSS_YEAR_RULES = ("R5_carry_over", "R6_in_force")  # what ingest.validate.cross_year reports
 
 
 @dataclass
@@ -177,14 +178,14 @@ class Ingestor:
         except RejectedFile as exc:
             return FileResult(key, "rejected", reason=str(exc) or "不是政府信息公开工作年度报告")
         except Exception as exc:  # noqa: BLE001 - one broken file must not stop the batch
-            log.exception("parsing %s failed", path)
+            log.warning("parsing %s failed: %r", path, exc, exc_info=log.isEnabledFor(logging.DEBUG))
             return FileResult(key, "rejected", reason=f"解析出错：{type(exc).__name__}: {exc}")
         parsed.path = key
         old = [r.id for r in facts.reports_by_path(key) if r.id != parsed.report_id]
         try:
             self.store(parsed, replaces=old)
         except Exception as exc:  # noqa: BLE001
-            log.exception("storing %s failed", path)
+            log.warning("storing %s failed: %r", path, exc, exc_info=log.isEnabledFor(logging.DEBUG))
             return FileResult(
                 key,
                 "rejected",
@@ -263,22 +264,26 @@ class Ingestor:
             st.vectors.add([p.id for p in rows], vecs, metas, documents=[p.search_text for p in rows])
 
     def rerun_cross_year(self, bodies: set[str]) -> int:
-        """Replace R5 violations for every body group touched: one check per pair of consecutive
-        years. Returns how many R5 violations are now stored for those groups."""
+        """Replace the cross-year violations (R5, soft R6) of every body group touched: one check per
+        pair of consecutive years. Returns how many are now stored for those groups."""
         cross_year = _cross_year_fn()
         if cross_year is None or not bodies:
             return 0
         facts = self.stores.facts
         all_reports = facts.reports()
-        group = [r for r in all_reports if any(same_body(r.body, b) for b in bodies)]
-        by_year: dict[int, object] = {}
-        for r in sorted(group, key=lambda r: (r.year, r.id)):
-            by_year.setdefault(r.year, r)
+        pairs: dict[tuple[str, str], tuple] = {}
+        involved: set[str] = set()
+        for b in sorted(bodies):
+            by_year: dict[int, object] = {}
+            for r in sorted((r for r in all_reports if same_body(r.body, b)), key=lambda r: (r.year, r.id)):
+                by_year.setdefault(r.year, r)
+                involved.add(r.id)
+            for year, rep in by_year.items():
+                prev = by_year.get(year - 1)
+                if prev is not None:
+                    pairs[(prev.id, rep.id)] = (prev, rep)
         found: list[tuple[str, list[Violation]]] = []
-        for year, rep in sorted(by_year.items()):
-            prev = by_year.get(year - 1)
-            if prev is None:
-                continue
+        for prev, rep in pairs.values():
             try:
                 items = _call_cross_year(
                     cross_year,
@@ -292,9 +297,10 @@ class Ingestor:
                 continue
             for v in items:
                 v.rule = v.rule or R5
-            found.append((rep.id, list(items)))
+            found.append((rep.id, items))
         with facts.engine.begin() as conn:
-            facts.delete_violations(R5, conn, report_ids=[r.id for r in group])
+            for rule in CROSS_YEAR_RULES:
+                facts.delete_violations(rule, conn, report_ids=sorted(involved))
             for rid, items in found:
                 facts.add_violations(rid, items, conn)
         return sum(len(items) for _, items in found)

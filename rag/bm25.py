@@ -88,7 +88,23 @@ class BM25Index:
         self._retriever: bm25s.BM25 | None = None
         self._tokens: dict[str, list[str]] = {}
         self._lock = threading.RLock()
+        self._stamp: tuple[int, int] | None = None
         self.load()
+
+    def _disk_stamp(self) -> tuple[int, int] | None:
+        try:
+            st = (self.path / _IDS_FILE).stat()  # each save writes a new file: a new inode
+        except OSError:
+            return None
+        return (st.st_ino, st.st_mtime_ns)
+
+    def refresh(self) -> bool:
+        """Reload when another process (e.g. `python -m ingest` beside the web app) saved a newer
+        index; one stat per call, so search() does it every time. True when reloaded."""
+        stamp = self._disk_stamp()
+        if stamp is None or stamp == self._stamp:
+            return False
+        return self.load()
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -98,7 +114,8 @@ class BM25Index:
         """Read the saved index (no tokenizing). False when there is none yet."""
         with self._lock:
             ids_file = self.path / _IDS_FILE
-            if not ids_file.exists():
+            self._stamp = self._disk_stamp()
+            if self._stamp is None:
                 self.ids, self._pos, self._retriever = [], {}, None
                 return False
             self.ids = json.loads(ids_file.read_text(encoding="utf-8"))
@@ -158,6 +175,7 @@ class BM25Index:
                 retriever,
                 tokens,
             )
+            self._stamp = self._disk_stamp()
 
     # ---------------------------------------------------------------- searching
     def search(
@@ -165,6 +183,7 @@ class BM25Index:
     ) -> list[tuple[str, float]]:
         """Top-k (passage id, score) with score > 0, optionally only among `ids_allowed`."""
         with self._lock:
+            self.refresh()
             if self._retriever is None or k <= 0:
                 return []
             vocab = self._retriever.vocab_dict

@@ -7,6 +7,7 @@ depend on the table parser); the real-sample tests at the end use ingest.parse o
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import shutil
 from pathlib import Path
@@ -248,10 +249,13 @@ def test_cross_year_rule_runs_for_consecutive_years(stores, tmp_path):
     # 2022 carries 2 out; 2023 says 1 carried in: R5 must flag 2023.
     a = write_report(tmp_path / "a.json", "洪泽区人民政府", 2022, 10, ["段落。"])
     b = write_report(tmp_path / "b.json", "淮安市洪泽区人民政府", 2023, 10, ["段落二。"])
+    # Another body in the same batch, consistent with itself, must not be paired with the first.
+    c = write_report(tmp_path / "c.json", "乙县人民政府", 2022, 10, ["乙县段落。"])
     ing = Ingestor(stores, parse=json_parse)
-    s = ing.ingest_paths([a, b], progress=False)
+    s = ing.ingest_paths([a, b, c], progress=False)
     r5 = [v for v in stores.facts.violations() if v.rule == "R5_carry_over"]
-    assert r5 and all(v.year == 2023 for v in r5)
+    assert r5 and all(v.year == 2023 and v.body == "淮安市洪泽区人民政府" for v in r5)
+    assert r5[0].printed == 1 and r5[0].expected == 2
     assert s.totals["cross_year_violations"] == len(r5)
     ing.ingest_paths([a, b], progress=False)
     ing.rerun_cross_year({"洪泽区人民政府"})
@@ -273,7 +277,9 @@ def test_real_sample_ingest_idempotent_and_replaced(stores, tmp_path):
     ing = Ingestor(stores, parse=parse_file)
     first = ing.ingest_paths([src], progress=False).results[0]
     assert first.status == "ingested", first.reason
-    assert first.body and first.year == 2022 and first.n_facts > 20 and first.n_passages > 0
+    assert first.body and first.year == 2022 and first.n_facts > 20
+    if importlib.util.find_spec("ingest.passages"):
+        assert first.n_passages > 0
     snap = snapshot(stores)
     assert snap["vectors"] == snap["passages"] == len(snap["bm25"]) == first.n_passages
     assert ing.ingest_paths([src], progress=False).results[0].status == "unchanged"

@@ -112,6 +112,15 @@ def test_bm25_search_filter_and_reload(tmp_path, monkeypatch):
     assert sorted(p.name for p in (tmp_path).iterdir()) == ["bm25"]  # no temp folders left
 
 
+def test_bm25_sees_rebuilds_by_another_handle(tmp_path):
+    reader = BM25Index(tmp_path / "bm25")
+    writer = BM25Index(tmp_path / "bm25")
+    writer.rebuild([("p1", "行政复议一件。")])
+    assert reader.search("行政复议") == [("p1", pytest.approx(reader.search("行政复议")[0][1]))]
+    writer.rebuild([("p1", "行政复议一件。"), ("p2", "行政诉讼两件。")])
+    assert [pid for pid, _ in reader.search("诉讼")] == ["p2"] and len(reader) == 2
+
+
 def test_open_stores_reuses_and_closes(home):
     st = open_stores(home)
     assert open_stores(home) is st and open_stores() is st
