@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 MAX_DIGITS = 9  # no count in a report has more digits than this
 MAX_CANDIDATES = 64
 
+_MINUS_SPLIT = re.compile(r"(?=-\d)")
 _CLEAN_INT = re.compile(r"^(?:0|[1-9]\d*)$")
 _THOUSANDS = re.compile(r"^\d{1,3}(?:,\d{3})+$")
 _CLEAN_NUM = re.compile(r"^-?(?:0|[1-9]\d*)(?:\.\d+)?$|^-?0?\.\d+$")
@@ -146,6 +147,15 @@ def _search(
             _search(digits, bounds, rest, sum_last, out, end, acc + group)
 
 
+def _signed(values: tuple[int, ...], negative_at: set[int]) -> tuple[int, ...]:
+    """Negate the numbers whose digits start where a minus sign was printed."""
+    out, pos = [], 0
+    for v in values:
+        out.append(-v if pos in negative_at else v)
+        pos += len(str(v))
+    return tuple(out)
+
+
 def split_row(tokens: list[str], sizes: tuple[int, ...], sum_last: bool = True) -> SplitOutcome:
     """Read `sum(sizes)` numbers from `tokens` (cell texts as found: separated cells, or digit runs
     that hold several cells). `sizes` are the row's groups (table 三: (7,), table 四: (5, 5, 5),
@@ -160,7 +170,14 @@ def split_row(tokens: list[str], sizes: tuple[int, ...], sum_last: bool = True) 
             return SplitOutcome(tuple(vals), [tuple(vals)], raw)
     if len(tokens) > want:
         return SplitOutcome(None, [], raw, note=f"印有{len(tokens)}个数字，多于应有的{want}个")
-    parts = [t.replace(",", "") for t in tokens]
+    # a minus sign starts a new number (2019 本年增/减): `100-113344` -> `100`, `-113344`
+    tokens = [piece for t in tokens for piece in _MINUS_SPLIT.split(t) if piece]
+    negative_at, pos = set(), 0
+    for t in tokens:
+        if t.startswith("-"):
+            negative_at.add(pos)
+        pos += len(t.lstrip("-").replace(",", ""))
+    parts = [t.lstrip("-").replace(",", "") for t in tokens]
     if not all(p.isdigit() for p in parts):
         return SplitOutcome(None, [], raw, split=True, note=f"无法将「{raw}」读作{want}个数字")
     digits = "".join(parts)
@@ -169,10 +186,16 @@ def split_row(tokens: list[str], sizes: tuple[int, ...], sum_last: bool = True) 
         pos += len(p)
         bounds.add(pos)
     out: list[tuple[int, ...]] = []
-    _search(digits, frozenset(bounds), sizes, sum_last, out)
+    _search(digits, frozenset(bounds), sizes, sum_last and not negative_at, out)
+    if negative_at:
+        out = [_signed(c, negative_at) for c in out]
     if len(out) == 1:
         return SplitOutcome(
-            tuple(out[0]), out, raw, split=True, note=f"由连写数字「{raw}」按合计规则拆分（唯一解）"
+            tuple(out[0]),
+            out,
+            raw,
+            split=True,
+            note=f"由连写数字「{raw}」{'按合计规则拆分（唯一解）' if sum_last else '拆分（只有一种拆法）'}",
         )
     if not out:
         return SplitOutcome(None, [], raw, split=True, note=f"连写数字「{raw}」无法按合计规则拆分")

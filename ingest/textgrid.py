@@ -21,7 +21,7 @@ from nianbao.types import Grid
 _NUMERIC_CELL = re.compile(r"^\s*(?:-?\d[\d,]*(?:\.\d+)?|[-—–/]|－)\s*$")
 _BLANKISH = re.compile(r"^\s*(?:[-—–/]|－)?\s*$")
 # A digit run in crawler text (cells separated by spaces or not at all).
-_DIGIT_RUN = re.compile(r"\d[\d.,]*(?:[ \t]+\d[\d.,]*)*")
+_DIGIT_RUN = re.compile(r"-?\d[\d.,]*(?:(?:[ \t]+|(?=-\d))-?\d[\d.,]*)*")
 # An item number that belongs to the next label (`00000002.其他法律…` -> `0000000` + `2.`).
 _ITEM_PREFIX = re.compile(r"(\d)[.、．]$")
 _REGION_START = re.compile(r"二\s*、\s*主动公开政府信息|第二十条\s*第")

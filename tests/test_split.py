@@ -97,3 +97,21 @@ def test_column_rules_settle_ambiguity():
     facts = {f.key(): f for f in facts_from_rows(rows_from_text(text)).facts}
     f = facts[("三", "new", "person")]
     assert f.value == 27 and not f.uncertain and "R1/R2" in f.note
+
+
+def test_minus_sign_starts_a_number():
+    # 2019 table 二 本年增/减 may be negative; a run-together minus is a cell boundary
+    assert split_row(["13-5", "200"], (3,), sum_last=False).values == (13, -5, 200)
+    out = split_row(["100-113344"], (3,), sum_last=False)
+    assert out.values is None and (100, -1, 13344) in out.candidates
+
+
+def test_crawler_negative_change_is_not_truncated():
+    text = (
+        "二、主动公开政府信息情况 第二十条第（六）项信息内容上一年项目数量本年增/减处理决定数量"
+        "行政处罚100-113344行政强制5 -2 40 五、存在的主要问题及改进情况"
+    )
+    facts = {f.key(): f for f in facts_from_rows(rows_from_text(text)).facts}
+    assert facts[("二", "penalty", "prev_items")].raw == "100-113344"
+    assert facts[("二", "penalty", "prev_items")].uncertain
+    assert [facts[("二", "coercion", c)].value for c in ("prev_items", "change", "decisions")] == [5, -2, 40]
