@@ -313,7 +313,9 @@ def _template(text: str) -> str:
 
 def extract_meta(doc: LoadedDocument) -> ReportMeta:
     """Body, aliases, covered year and publication date; RejectedFile if no year or no body."""
-    text = normalize(doc.text)
+    # Title, period and header dates are near the top, a signature date at the very end.
+    raw = doc.text
+    text = normalize(raw if len(raw) <= _HEAD_CHARS * 4 else raw[: _HEAD_CHARS * 3] + "\n" + raw[-600:])
     titles = _title_candidates(text)
     period = _PERIOD_RE.search(text[: _HEAD_CHARS * 2])
     year = titles[0][0] if titles else None
