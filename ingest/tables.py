@@ -367,9 +367,40 @@ def _t3_facts(st: _Tables, template: str, warnings: list[str]) -> list[Fact]:
     return facts
 
 
+def _t4_by_label(rows: list[RawRow]) -> dict[str, RawRow] | None:
+    """Table 四 printed as labelled rows (「行政复议 | 10 | 1 | 0 | 0 | 11」…), in any order: each row
+    with numbers names a different group. None for the usual one-row layout."""
+    if len(rows) < 2:
+        return None
+    out: dict[str, RawRow] = {}
+    for r in rows:
+        m = labels.match_row(r.label, "四")
+        if m is None or m.row.code in out:
+            return None
+        out[m.row.code] = r
+    return out
+
+
+def _t4_labelled(by_label: dict[str, RawRow], warnings: list[str]) -> list[Fact]:
+    facts = []
+    for row in T.T4_ROWS:
+        raw = by_label.get(row.code)
+        if raw is None:
+            continue
+        cells, cands = read_cells(raw, (5,), sum_last=True)
+        if cands or any(c.uncertain for c in cells):
+            warnings.append(f"表四「{row.label}」：{cells[0].note}")
+        for col_code, cell in zip(T.T4_COLUMN_ORDER, cells, strict=True):
+            facts.append(_fact("四", row, T.column("四", col_code), cell, raw))
+    return facts
+
+
 def _t4_facts(st: _Tables, warnings: list[str]) -> list[Fact]:
     if not st.t4_rows:
         return []
+    by_label = _t4_by_label(st.t4_rows)
+    if by_label:
+        return _t4_labelled(by_label, warnings)
     first = st.t4_rows[0]
     joined = any(r.joined for r in st.t4_rows)
     cells_txt = [c for r in st.t4_rows for c in r.cells]

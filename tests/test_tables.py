@@ -259,3 +259,20 @@ def test_blank_cells_and_blank_total():
     assert b.value == 0 and b.blank
     t = got[("三", "new", "total")]
     assert t.value == 7 and t.computed and not t.blank
+
+
+def test_table4_as_labelled_rows_in_any_order():
+    text = "\n".join(
+        [
+            "二、主动公开政府信息情况",
+            "四、政府信息公开行政复议、行政诉讼情况",
+            "类别 | 结果维持 | 结果纠正 | 其他结果 | 尚未审结 | 总计",
+            "行政诉讼（复议后起诉） | 5 | 0 | 0 | 1 | 6",
+            "行政复议 | 10 | 1 | 0 | 0 | 11",
+            "行政诉讼（未经复议直接起诉） | 2 | 0 | 0 | 0 | 2",
+            "五、存在的主要问题及改进情况",
+        ]
+    )
+    got = {f.key(): f.value for f in facts_from_rows(rows_from_text(text)).facts}
+    assert [got[("四", "review", c)] for c in T.T4_COLUMN_ORDER] == [10, 1, 0, 0, 11]
+    assert got[("四", "suit_after_review", "total")] == 6 and got[("四", "suit_direct", "upheld")] == 2
