@@ -92,6 +92,12 @@ def test_chat_answers_with_citations_and_followup(page):
     )
     page.wait_for_timeout(500)
     assert "3件" in last_bot_text(page)
+    last_source = page.locator("#nb-chatbot details.nb-source").last
+    last_source.locator("summary").click()
+    assert last_source.locator("td.nb-cited").inner_text().strip() == "3"
+    page.mouse.move(0, 0)
+    page.locator("#nb-chatbot [role=log]").evaluate("e => { e.scrollTop = e.scrollHeight; }")
+    page.wait_for_timeout(300)
     DOCS.mkdir(exist_ok=True)
     page.screenshot(path=str(DOCS / "chat.png"), full_page=False)
 
@@ -109,6 +115,11 @@ def test_report_browser_flags_violations(page):
     page.locator("#nb-rb-tables table.nb-t4").scroll_into_view_if_needed()
     page.mouse.move(0, 0)
     page.screenshot(path=str(DOCS / "browser.png"), full_page=False)
+
+    page.get_by_role("button", name="画趋势图").click()
+    page.locator("#nb-trend-plot canvas, #nb-trend-plot svg.marks").first.wait_for()
+    page.get_by_role("button", name="画对比图").click()
+    page.locator("#nb-compare-plot canvas, #nb-compare-plot svg.marks").first.wait_for()
 
 
 def test_staff_upload_lists_report_and_escapes_its_text(page, server, tmp_path):

@@ -260,7 +260,9 @@ def build_demo(backend: Backend) -> gr.Blocks:
                     tr_body = gr.Dropdown(bodies, value=bodies[0] if bodies else None, label="机关")
                     tr_fig = gr.Dropdown(figures, value=figures[0][1], label="数字")
                     tr_btn = gr.Button("画趋势图")
-                tr_plot = gr.LinePlot(x="年度", y="数值", label="历年趋势", height=280)
+                tr_plot = gr.LinePlot(
+                    x="年度", y="数值", label="历年趋势", height=280, elem_id="nb-trend-plot"
+                )
                 gr.Markdown("### 对比：同一年度各机关的某项数字")
                 with gr.Row():
                     cmp_year = gr.Dropdown(
@@ -270,7 +272,9 @@ def build_demo(backend: Backend) -> gr.Blocks:
                     )
                     cmp_fig = gr.Dropdown(figures, value=figures[0][1], label="数字")
                     cmp_btn = gr.Button("画对比图")
-                cmp_plot = gr.BarPlot(x="机关", y="数值", label="机关对比", height=280, sort="-y")
+                cmp_plot = gr.BarPlot(
+                    x="机关", y="数值", label="机关对比", height=280, sort="-y", elem_id="nb-compare-plot"
+                )
                 tr_btn.click(trend, [tr_body, tr_fig], tr_plot, api_visibility="private")
                 cmp_btn.click(compare, [cmp_year, cmp_fig], cmp_plot, api_visibility="private")
 
