@@ -26,7 +26,6 @@ from rag.retrieve import Hit, Retriever
 # coverage, see Retriever.coverage): dense similarity of e5-small barely separates related from
 # unrelated report text, while "低保" or "平均答复天数" simply never occur in a report.
 COVERAGE_FLOOR = 0.45
-SECTION_FLOOR = 0.3  # lower floor for a passage in the section the question points to
 MAX_PASSAGES = 3
 
 
@@ -80,6 +79,13 @@ def figure_kinds() -> str:
         f"{t4}（结果维持、结果纠正、其他结果、尚未审结、总计）；以及各部分的文字内容"
         "（总体情况、存在的主要问题及改进情况、其他需要报告的事项）。"
     )
+
+
+def section_name(path: str) -> str:
+    """「五、存在的主要问题及改进情况」 for "五" (template title; printed headings vary)."""
+    top = path.split("/")[0]
+    sec = T.SECTION_BY_NUMBER.get(top)
+    return f"{top}、{sec.title}" if sec else path
 
 
 def _squash(text: str) -> str:
@@ -245,16 +251,23 @@ class Answerer:
         hits = self.retriever.search(
             q, bodies=q.bodies or None, years=q.years or None, k=MAX_PASSAGES * 2, strip=strip
         )
-        good = [
-            h
-            for h in hits
-            if h.coverage >= COVERAGE_FLOOR
-            or (q.section and h.top_section == q.section and h.coverage >= SECTION_FLOOR)
-        ]
-        if not good:
-            return []
-        best = max(h.coverage for h in good)
-        return [h for h in good if h.coverage >= best * 0.6][:MAX_PASSAGES]
+        # A passage in the section the question points to (问题/改进 -> 五) answers it as such;
+        # elsewhere a passage must hold enough of the question's content words.
+        in_section = [h for h in hits if q.section and h.top_section == q.section]
+        if in_section:
+            chosen = in_section[:MAX_PASSAGES]
+        else:
+            good = [h for h in hits if h.coverage >= COVERAGE_FLOOR]
+            if not good:
+                return []
+            best = max(h.coverage for h in good)
+            chosen = [h for h in good if h.coverage >= best * 0.6][:MAX_PASSAGES]
+        # read passages of one report in the report's order (an enumeration split over two
+        # passages stays 一是…二是…), reports in order of their best passage
+        first = {}
+        for i, h in enumerate(chosen):
+            first.setdefault(h.passage.report_id, i)
+        return sorted(chosen, key=lambda h: (first[h.passage.report_id], h.passage.seq))
 
     def _quoted(self, quotes: list[tuple[str, str]], cites: Citations) -> str:
         """Cite the passages whose sentences a text-vs-table warning quotes (「收到75件」)."""
@@ -272,11 +285,13 @@ class Answerer:
         out = []
         for h in hits:
             p = h.passage
-            quote = key_sentences(p.text, q.norm, p.search_text)
+            # quote the normalized text: same words, but simplified and free of mirror artifacts
+            # (pinyin after characters, doubled punctuation) that make the original unreadable
+            quote = key_sentences(p.search_text or p.text, q.norm)
             n = cites.add(
                 Citation(report=p.report_id, body=p.body, year=p.year, section=p.section, text=quote)
             )
-            head = f"{escape_md(p.body)}{p.year}年报告「{escape_md(p.section_title)}」部分写道[{n}]："
+            head = f"{escape_md(p.body)}{p.year}年报告「{section_name(p.section)}」部分写道[{n}]："
             out.append(head + "\n\n" + quote_block(quote))
         return out
 

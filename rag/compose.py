@@ -124,26 +124,45 @@ def _bigrams(text: str) -> set[str]:
     return {t[i : i + 2] for i in range(len(t) - 1)}
 
 
+def _clip(item: str, n: int) -> str:
+    """An item up to its first sentence end (kept), or n characters and an ellipsis."""
+    m = re.search(r"[。；;！？]", item)
+    if m and m.end() <= n:
+        return item[: m.end()]
+    return item if len(item) <= n else item[:n] + "…"
+
+
+def enumeration(text: str, limit: int) -> str:
+    """「…：一是A。二是B。三是C。」 with each item cut to its first sentence; "" if no enumeration."""
+    marks = list(_ENUM_ANY.finditer(text))
+    if len(marks) < 2:
+        return ""
+    lead = text[: marks[0].start()]
+    if len(lead) > 120:
+        lead = "…" + lead[-100:]
+    items = [
+        text[m.start() : (marks[k + 1].start() if k + 1 < len(marks) else len(text))]
+        for k, m in enumerate(marks)
+    ]
+    per_item = max(60, (limit - len(lead)) // len(items))
+    return lead + "".join(_clip(it, per_item) for it in items)
+
+
 def key_sentences(text: str, query_norm: str, search_text: str | None = None, limit: int = 320) -> str:
     """The sentences of a passage that answer the question, in the report's order.
 
     When the passage enumerates (一是…二是…), the enumeration is kept whole (each item cut to its
     first sentence) rather than quoting one item out of its list.
     """
+    text = strip_heading(text)
     sentences = split_sentences(text)
     if not sentences:
         return ""
     if len(text) <= limit:
         return text.strip()
-    enum = [s for s in sentences if _ENUM.match(s) or _ENUM_ANY.search(s[:6])]
-    if len(enum) >= 2:
-        out = []
-        for s in sentences:
-            if s in enum or not out:
-                out.append(s if len(s) <= 160 else s[:160] + "…")
-        joined = "".join(out)
-        if len(joined) <= limit * 2:
-            return joined
+    enum = enumeration(text, limit * 2)
+    if enum:
+        return enum
     # Score sentences by overlap with the question (matched on the normalized text where given).
     norm_sents = split_sentences(search_text) if search_text else sentences
     if len(norm_sents) != len(sentences):
@@ -158,6 +177,15 @@ def key_sentences(text: str, query_norm: str, search_text: str | None = None, li
         chosen.append(i)
         total += len(sentences[i])
     return "".join(sentences[i] for i in sorted(chosen))
+
+
+_HEADING = re.compile(r"^\s*[一二三四五六七八九十]+、[^\d，。；：:（(]{2,30}(?:情况|事项)[：:]?\s*")
+
+
+def strip_heading(text: str) -> str:
+    """Drop a section heading glued to the passage start (「一、总体情况2024年，…」)."""
+    rest = _HEADING.sub("", text, count=1)
+    return rest if rest.strip() else text
 
 
 def quote_block(text: str) -> str:

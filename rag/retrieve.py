@@ -16,6 +16,7 @@ from functools import lru_cache
 
 from sqlalchemy import select
 
+from nianbao import template as T
 from rag.bm25 import tokenize
 from rag.factstore import StoredPassage
 from rag.factstore import passages as passages_table
@@ -223,6 +224,10 @@ class Retriever:
         best = sorted(fused.items(), key=lambda kv: -kv[1]["score"])[:k]
         by_id = {p.id: p for p in self.stores.facts.passages(ids=[pid for pid, _ in best])}
         terms = self.content_terms(text)
+        if q.section:
+            # 问题/改进/下一步 chose the section; they need not occur in the passage itself
+            cues = T.SECTION_WORDS.get(q.section, ())
+            terms = [t for t in terms if not any(t in c or c in t for c in cues)]
         hits = [
             Hit(
                 by_id[pid], e["score"], e.get("bm25"), e.get("dense"), e.get("bm25_rank"), e.get("dense_rank")
@@ -231,7 +236,10 @@ class Retriever:
             if pid in by_id
         ]
         for h in hits:
-            h.coverage = self.coverage(terms, h.passage)
+            if not terms and q.section and h.top_section == q.section:
+                h.coverage = 1.0  # the question asks for the section as a whole
+            else:
+                h.coverage = self.coverage(terms, h.passage)
         return hits
 
 
