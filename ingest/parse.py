@@ -99,7 +99,11 @@ def facts_command(path: str, out=None) -> int:  # noqa: ANN001
     except RejectedFile as e:
         print(f"rejected: {path}: {e}", file=sys.stderr)
         return 1
-    for f in rep.facts:
-        rec = {"body": rep.meta.body, "year": rep.meta.year, **asdict(f)}
-        out.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    try:
+        for f in rep.facts:
+            rec = {"body": rep.meta.body, "year": rep.meta.year, **asdict(f)}
+            out.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        out.flush()
+    except BrokenPipeError:  # `| head`: the reader has what it wanted
+        sys.stderr.close()
     return 0
