@@ -24,6 +24,8 @@ import numpy as np
 from nianbao import template as T
 from nianbao.settings import Settings, get_settings
 
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets DEBUG on import
+
 _INDEX_DIR = "index"
 _IDS_FILE = "ids.json"
 _TOKENS_FILE = "tokens.jsonl"

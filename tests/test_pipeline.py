@@ -73,13 +73,24 @@ def write_report(path: Path, body: str, year: int, new: int, texts: list[str]) -
     return path
 
 
+@pytest.fixture(scope="session")
+def warm_cache(tmp_path_factory) -> Path:
+    """One embedding cache file carried from test to test, so each sample is embedded once a session
+    (re-ingest never re-embeds: that is the cache's job, tested on its own below)."""
+    return tmp_path_factory.mktemp("embedding-cache") / "embedding_cache.sqlite3"
+
+
 @pytest.fixture
-def stores(tmp_path):
+def stores(tmp_path, warm_cache):
     settings_mod.reset()
     s = settings_mod.configure(home=tmp_path / "home")
+    s.home.mkdir(parents=True)
+    if warm_cache.exists():
+        shutil.copy(warm_cache, s.embedding_cache_path)
     st = open_stores(s)
     yield st
-    st.close()
+    st.close()  # closes the cache connection, so its file is complete
+    shutil.copy(s.embedding_cache_path, warm_cache)
     settings_mod.reset()
 
 
@@ -294,6 +305,32 @@ def test_real_sample_ingest_idempotent_and_replaced(stores, tmp_path):
     assert {(f.table, f.row, f.column): f.value for f in stores.facts.facts()} == old_facts
     assert all(f.report_id == second.report_id for f in stores.facts.facts())
     assert stores.vectors.count() == stores.facts.counts()["passages"]
+
+
+def test_real_sample_changed_figure_replaces_facts(stores, tmp_path):
+    """Edit table 三's 本年新收 row in a copy of a text sample (the 自然人 and 总计 cells, +1 each, so
+    the row still adds up); re-ingest at the same path: the old figures are gone, the new are there."""
+    parse_file = _real_parse()
+    src = tmp_path / "hengshan_2023.txt"
+    shutil.copy(SAMPLES / "hengshan_2023.txt", src)
+    ing = Ingestor(stores, parse=parse_file)
+    assert ing.ingest_paths([src], progress=False).results[0].status == "ingested"
+    cell = {f.column: f for f in stores.facts.facts(table="三", row="new")}
+    person, total = cell["person"], cell["total"]
+    assert person.line == total.line and person.raw == total.raw  # all requests from individuals
+    lines = src.read_text(encoding="utf-8").split("\n")
+    old_value = int(person.value)
+    row = lines[person.line - 1]
+    assert row.count(f"| {old_value} |") == 2
+    lines[person.line - 1] = row.replace(f"| {old_value} |", f"| {old_value + 1} |")
+    src.write_text("\n".join(lines), encoding="utf-8")
+    result = ing.ingest_paths([src], progress=False).results[0]
+    assert result.status == "replaced"
+    assert len(stores.facts.reports()) == 1
+    now = {f.column: f.value for f in stores.facts.facts(table="三", row="new")}
+    assert now["person"] == now["total"] == old_value + 1
+    assert all(f.report_id == result.report_id for f in stores.facts.facts())
+    assert stores.vectors.count() == stores.facts.counts()["passages"] == len(stores.bm25)
 
 
 def test_real_negative_pdf_rejected(stores):
