@@ -24,7 +24,14 @@ def number_matches(expected: float, got: float | None) -> bool:
 
 
 def figure_values(answer: dict) -> list[float]:
-    return [f["value"] for f in answer.get("figures") or [] if isinstance(f.get("value"), (int, float))]
+    """Numbers the answer shows as cells: its figures and the values of the cells it cites
+    (a breakdown's parts are often cited cells rather than separate figures)."""
+    out = [f["value"] for f in answer.get("figures") or [] if isinstance(f.get("value"), (int, float))]
+    for c in answer.get("citations") or []:
+        cell = c.get("cell") or {}
+        if isinstance(cell.get("value"), (int, float)):
+            out.append(cell["value"])
+    return out
 
 
 def figures_ok(expect: list[float], answer: dict) -> tuple[bool, list[float]]:
@@ -97,7 +104,10 @@ def score(gold: dict, answer: dict) -> dict:
     if gold.get("mention"):
         checks["mention"], detail["missing_mentions"] = mentions_ok(gold["mention"], answer)
     if gold.get("kind"):
-        checks["kind"] = answer.get("kind") == gold["kind"]
+        got = answer.get("kind")
+        # A figure or narrative answer that also quotes the other side (e.g. the narrative's own count
+        # next to the table's) is "mixed"; that still answers the question.
+        checks["kind"] = got == gold["kind"] or (got == "mixed" and gold["kind"] in ("figure", "narrative"))
     return {"checks": checks, "detail": {k: v for k, v in detail.items() if v}}
 
 

@@ -159,14 +159,17 @@ def main_run(args) -> int:  # noqa: ANN001
         print("\nfirst failures:")
         print("\n".join(fails))
     print(f"\nwrote {args.out}")
-    if result["summary"]["errors"] and result["summary"]["errors"] == result["summary"]["questions"]:
+    return exit_code(result, args.min_figure_accuracy)
+
+
+def exit_code(result: dict, min_figure_accuracy: float | None = None) -> int:
+    """0 unless every question errored or figure accuracy is below the CI threshold."""
+    s = result["summary"]
+    if s["questions"] and s["errors"] == s["questions"]:
         print("every question raised an error", file=sys.stderr)
         return 1
-    fig = result["summary"]["figure_accuracy"]["accuracy"]
-    if args.min_figure_accuracy is not None and (fig or 0) < args.min_figure_accuracy:
-        print(
-            f"figure accuracy {fig} is below --min-figure-accuracy {args.min_figure_accuracy}",
-            file=sys.stderr,
-        )
+    fig = s["figure_accuracy"]["accuracy"]
+    if min_figure_accuracy is not None and (fig or 0) < min_figure_accuracy:
+        print(f"figure accuracy {fig} is below --min-figure-accuracy {min_figure_accuracy}", file=sys.stderr)
         return 1
     return 0

@@ -68,6 +68,7 @@ class Narrative:
     fee_yuan: float = 0.0
     received_quoted: int = 0  # the 收到 figure quoted in section 一
     received_basis: str = "new"  # "new" or "new+carried_in"
+    fee_sentence: str = ""  # the 信息处理费 statement of section 六
 
 
 def _enumerate(items: list[str]) -> str:

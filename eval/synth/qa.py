@@ -156,26 +156,28 @@ def make_questions(reports: list, rng: random.Random, per_report: int = 3) -> li
                 },
             )
         # narrative with a known source passage
+        # Answers quote the report's own characters, so noisy (traditional) copies get no mention check.
         problem = rng.choice(rep.narrative.problems)
         add(
             "narrative",
             {
                 "question": f"{name}{rep.year}年政府信息公开工作存在哪些问题？",
                 "kind": "narrative",
-                "mention": [problem[:8]],
                 "report": rep.file,
                 "source": {"file": rep.file, "section": "五", "text": problem},
+                **({} if rep.noise else {"mention": [problem[:8]]}),
             },
         )
         fee = rep.narrative.fee_yuan
+        statement = rep.narrative.fee_sentence.rstrip("。")
         add(
             "fee",
             {
                 "question": f"{name}{rep.year}年收取了多少信息处理费？",
                 "kind": "narrative",
-                "mention": [str(int(fee))] if fee else ["未"],
                 "report": rep.file,
-                "source": {"file": rep.file, "section": "六", "text": "信息处理费"},
+                "source": {"file": rep.file, "section": "六", "text": statement},
+                **({} if rep.noise else {"mention": [str(int(fee)) if fee else statement]}),
             },
         )
         # not found: a year this body has no report for, or a figure the template does not have
