@@ -180,6 +180,17 @@ class BM25Index:
             self._stamp = self._disk_stamp()
 
     # ---------------------------------------------------------------- searching
+    def doc_freq(self, token: str) -> int:
+        """How many passages contain `token` (0 when the index never saw it)."""
+        with self._lock:
+            self.refresh()
+            r = self._retriever
+            tid = r.vocab_dict.get(token) if r is not None else None
+            if tid is None:
+                return 0
+            ptr = r.scores["indptr"]
+            return int(ptr[tid + 1] - ptr[tid]) if tid + 1 < len(ptr) else 0
+
     def search(
         self, query: str, k: int = 10, ids_allowed: Iterable[str] | None = None
     ) -> list[tuple[str, float]]:

@@ -100,6 +100,7 @@ def test_bm25_search_filter_and_reload(tmp_path, monkeypatch):
     assert len(ix.search("行政复议", 5, ids_allowed=["p2", "p3"])) == 1
     assert ix.search("行政复议", 5, ids_allowed=[]) == []
     assert ix.search("与此无关的词", 5) == []
+    assert ix.doc_freq("行政复议") == 2 and ix.doc_freq("规范性文件") == 1 and ix.doc_freq("无此词") == 0
     # Reload from disk: nothing is tokenized again except the query.
     calls = []
     real = bm25_mod.tokenize
