@@ -16,6 +16,7 @@ from eval.synth.render import EXTENSIONS, LAYOUTS, RENDERERS
 from eval.synth.rules import check
 
 YEARS = range(2019, 2026)
+WE = {"county": "我县", "district": "我区", "city": "我市", "department": "我局"}
 
 
 def template_for(year: int) -> str:
@@ -103,7 +104,7 @@ def generate_reports(
             if r_rng.random() < violations:
                 rule = plant(r_rng, cells, template, prev is not None)
                 planted = [rule] if rule else []
-            narrative = make_narrative(r_rng, body.aliases[0], year, cells)
+            narrative = make_narrative(r_rng, body.aliases[0], year, cells, WE[body.kind])
             layout = layouts[len(reports) % len(layouts)]
             rep = SynthReport(body, year, template, layout, cells, narrative, planted, seed=r_seed)
             rep.violations = check(

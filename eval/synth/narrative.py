@@ -75,7 +75,8 @@ def _enumerate(items: list[str]) -> str:
     return "".join(f"{ORDINALS[i]}是{s}。" for i, s in enumerate(items))
 
 
-def make_narrative(rng: random.Random, short: str, year: int, cells: dict) -> Narrative:
+def make_narrative(rng: random.Random, short: str, year: int, cells: dict, we: str = "我单位") -> Narrative:
+    """`short` is the body's short name, `we` how the report refers to itself (我县, 我局)."""
     new, cin = int(cells[("三", "new", "total")]), int(cells[("三", "carried_in", "total")])
     handled, cout = int(cells[("三", "handled_total", "total")]), int(cells[("三", "carried_out", "total")])
     basis = "new+carried_in" if cin and rng.random() < 0.3 else "new"
@@ -91,19 +92,22 @@ def make_narrative(rng: random.Random, short: str, year: int, cells: dict) -> Na
         f"（四）平台建设。{_enumerate(platform)}",
         f"（五）监督保障。{_enumerate(rng.sample(OVERSIGHT, 2))}",
     ]
+    # Real reports say 我县/我局 and reuse stock phrases year after year, so section 五 repeats
+    # across reports (which is also what lets the embedding cache help).
     k = rng.randint(2, 3)
-    idx = rng.sample(range(len(PROBLEMS)), k)
+    first = rng.randrange(len(PROBLEMS) - k + 1)
+    idx = list(range(first, first + k))
     problems = [PROBLEMS[i] for i in idx]
     improvements = [IMPROVEMENTS[i] for i in idx]
     s5 = [
-        f"（一）存在的主要问题。{year}年，{short}政务公开工作取得了一定成效，但仍存在一些不足：{_enumerate(problems)}",
-        f"（二）改进情况。下一步，{short}将重点做好以下工作：{_enumerate(improvements)}",
+        f"（一）存在的主要问题。本年度，{we}政务公开工作取得了一定成效，但仍存在一些不足：{_enumerate(problems)}",
+        f"（二）改进情况。下一步，{we}将重点做好以下工作：{_enumerate(improvements)}",
     ]
     fee = 0.0 if rng.random() < 0.8 else float(rng.choice([50, 100, 120, 300, 1200]))
     if fee:
-        s6 = [f"{year}年，{short}共收取信息处理费{int(fee)}元。"]
+        s6 = [f"{year}年，{we}共收取信息处理费{int(fee)}元。"]
     else:
-        s6 = [rng.choice([f"{year}年，{short}未向申请人收取信息处理费。", "本年度无收取信息处理费情况。"])]
+        s6 = [rng.choice([f"{year}年，{we}未向申请人收取信息处理费。", "本年度无收取信息处理费情况。"])]
     if rng.random() < 0.5:
         s6.append("本年度无其他需要报告的事项。")
     intro = (
