@@ -104,6 +104,13 @@ class Answerer:
         self._signature: tuple | None = None
         self._lock = threading.Lock()
 
+    def warm(self) -> None:
+        """Load what the first question would otherwise pay for: embedding model, tokenizer, catalog."""
+        self.catalog()
+        _ = self.retriever.meta
+        self.stores.embedder.embed_query_array("政府信息公开")
+        self.retriever.content_terms("政府信息公开申请")
+
     # ---- catalog
     def catalog(self) -> Catalog:
         """The catalog, rebuilt (and caches dropped) when the store's reports changed."""
@@ -210,6 +217,9 @@ class Answerer:
             if not q.bodies and len(catalog.bodies) > 1 and q.operation not in ("rank", "compare"):
                 return self._clarify(q, catalog, sorted(catalog.bodies), cites)
             fact_res = self.facts.answer(q, catalog, cites)
+            if fact_res is not None and fact_res.kind == "not_found":
+                notes.append(fact_res.text)  # e.g. the report's template has no such row
+                fact_res = None
 
         hits: list[Hit] = []
         if q.wants_narrative or not wants_facts:

@@ -353,7 +353,11 @@ class _Answer:
         """「**不予公开2件**（国家秘密1件、过程性信息1件）[1][2]」 and the figure entry."""
         label = cell_label(cv.table, cv.row, cv.column)
         if cv.missing:
-            return f"「{label}」一项报告中没有数字"
+            meta = T.row(cv.table, cv.row)
+            tpl = cv.report.template
+            if tpl not in meta.templates:
+                return f"报告采用{tpl}年版表格，该版表格没有「{meta.label}」一项"
+            return f"报告表{cv.table}中没有「{label}」的数字"
         if cv.value is None:
             raw = cv.facts[0].raw if cv.facts else ""
             return f"**{label}**：表中此格无法确定（原文：{escape_md(raw)}）" + self.marks(cv)
@@ -534,7 +538,7 @@ class FactAnswerer:
                         self._single(q, rf, out)
         if not out.figures and not out.lines:
             return None
-        return out.finish()
+        return out.finish("figure" if out.figures else "not_found")
 
     @staticmethod
     def _sums_a_part_with_its_base(q: Query) -> bool:

@@ -35,4 +35,6 @@ def rag_stores(tmp_path_factory):
 def answerer(rag_stores):
     from rag.answer import Answerer
 
-    return Answerer(rag_stores)
+    a = Answerer(rag_stores)
+    a.warm()
+    return a

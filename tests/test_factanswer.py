@@ -1,0 +1,98 @@
+"""Fact answers over the real ingested sample corpus: lookups, group sums, contradictions, arithmetic."""
+
+from __future__ import annotations
+
+import pytest
+from conftest_rag import answerer, rag_stores  # noqa: F401
+
+from rag.compose import Citations
+from rag.factanswer import FactAnswerer, FactBook
+from rag.query import Catalog, FigureRef, Query
+
+HENGSHAN = "衡山县人民政府"
+HONGZE = "洪泽区人民政府"
+PINGTAN = "平潭综合实验区"
+
+
+@pytest.fixture(scope="module")
+def book(rag_stores):  # noqa: F811
+    return FactBook(rag_stores.facts)
+
+
+@pytest.fixture(scope="module")
+def catalog(rag_stores):  # noqa: F811
+    return Catalog.from_store(rag_stores.facts)
+
+
+def run(book, catalog, **kw):
+    cites = Citations()
+    res = FactAnswerer(book).answer(Query(text="q", norm="q", **kw), catalog, cites)
+    return res, cites
+
+
+def cited_cells(cites: Citations) -> set[tuple]:
+    return {(c.body, c.year, c.cell["row"], c.cell["column"]) for c in cites.items if c.cell}
+
+
+def test_group_row_is_summed_from_children_with_parts_and_neighbours(book, catalog):
+    res, cites = run(
+        book,
+        catalog,
+        bodies=[HENGSHAN],
+        years=[2023],
+        figures=[FigureRef("三", "withheld", related=["unavailable", "not_processed"])],
+    )
+    assert res.kind == "figure"
+    assert "**不予公开2件**（国家秘密1件、四类过程性信息1件）" in res.text
+    assert "**无法提供3件**" in res.text and "**不予处理0件**" in res.text
+    cells = cited_cells(cites)
+    assert (HENGSHAN, 2023, "withheld", "total") in cells
+    assert (HENGSHAN, 2023, "withheld.state_secret", "total") in cells
+    assert (HENGSHAN, 2023, "withheld.process", "total") in cells
+    fig = next(f for f in res.figures if f.row == "withheld")
+    assert fig.value == 2 and fig.derived
+
+
+def test_contradictory_total_is_stated_with_both_figures(book, catalog):
+    res, cites = run(book, catalog, bodies=[HONGZE], years=[2023], figures=[FigureRef("四", "review")])
+    assert "各项之和为11件" in res.text and "总计印为0件" in res.text and "自相矛盾" in res.text
+    assert any("11" in w for w in res.warnings)
+    values = {f.value for f in res.figures}
+    assert {0, 11} <= values
+    assert (HONGZE, 2023, "review", "upheld") in cited_cells(cites)
+
+
+def test_disclosure_rate_shows_arithmetic_and_small_sample(book, catalog):
+    res, _ = run(book, catalog, bodies=[HENGSHAN], years=[2023], measure="disclosure_rate")
+    assert "(13+4)/22" in res.text and "77.3%" in res.text
+    assert "样本很小" in res.text
+
+
+def test_diff_between_years(book, catalog):
+    res, _ = run(
+        book,
+        catalog,
+        bodies=[PINGTAN],
+        years=[2021, 2022],
+        figures=[FigureRef("三", "new")],
+        operation="diff",
+    )
+    assert "2021年**本年新收申请70件**" in res.text and "**本年新收申请74件**" in res.text
+    assert "增加 **4件**" in res.text and "+5.7%" in res.text
+    assert any(f.derived and f.value == 4 for f in res.figures)
+
+
+def test_rank_names_year_and_bodies(book, catalog):
+    res, _ = run(book, catalog, years=[2024], figures=[FigureRef("三", "new")], operation="rank")
+    assert "2024年库中共有2个机关" in res.text
+    assert res.text.index("淮安市人民政府：") < res.text.index("洪泽区人民政府：")
+
+
+def test_trend_lists_every_year(book, catalog):
+    res, _ = run(book, catalog, bodies=[PINGTAN], figures=[FigureRef("三", "new")], operation="trend")
+    assert "2021年：**本年新收申请70件**" in res.text and "2022年：**本年新收申请74件**" in res.text
+
+
+def test_row_missing_from_the_reports_template_is_not_found(book, catalog):
+    res, _ = run(book, catalog, bodies=[HENGSHAN], years=[2023], figures=[FigureRef("二", "procurement")])
+    assert res.kind == "not_found" and "2021年版表格，该版表格没有「政府集中采购」" in res.text
