@@ -209,3 +209,10 @@ def test_plain_source_list_replaced_by_expandable_sources():
         in out
     )
     assert "**来源**" in render.render_answer({"answer": ans["answer"], "citations": []})
+
+
+def test_answer_markdown_quotes_survive_but_html_does_not():
+    out = render.answer_body(
+        {"answer": "报告写道[1]：\n\n> 一是<script>x</script>公开不够及时。", "citations": []}
+    )
+    assert "\n> 一是" in out and "<script" not in out and "&lt;script>" in out

@@ -31,5 +31,6 @@ def md(text: object) -> str:
 
 
 def inert_markdown(text: object) -> str:
-    """Keep the answerer's markdown (bold, lists) but make any raw HTML inside it show as text."""
-    return html.escape("" if text is None else str(text), quote=False)
+    """Keep the answerer's markdown (bold, lists, `>` quotes) but make any raw HTML inside it show as text:
+    without a literal `<` no tag, comment or autolink can start."""
+    return ("" if text is None else str(text)).replace("<", "&lt;")

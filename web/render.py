@@ -178,12 +178,13 @@ def render_passages(passages: list) -> str:  # StoredPassage-like: section, sect
     for sec, ps in groups.items():
         sdef = T.SECTION_BY_NUMBER.get(sec)
         title = f"{sec}、{sdef.title}" if sdef else (ps[0].section_title or sec or "正文")
-        paras = "".join(
-            f'<p class="nb-passage" data-section="{h(p.section)}">'
-            + (f'<span class="nb-subsec">{h(p.section_title)}</span> ' if "/" in (p.section or "") else "")
-            + f"{h_lines(p.text)}</p>"
-            for p in ps
-        )
+        paras, last_sub = [], None
+        for p in ps:
+            sub = p.section if "/" in (p.section or "") else None
+            label = f'<span class="nb-subsec">{h(p.section_title)}</span> ' if sub and sub != last_sub else ""
+            last_sub = sub
+            paras.append(f'<p class="nb-passage" data-section="{h(p.section)}">{label}{h_lines(p.text)}</p>')
+        paras = "".join(paras)
         out.append(f'<details class="nb-section" open><summary>{h(title)}</summary>{paras}</details>')
     return "".join(out)
 

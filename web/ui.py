@@ -311,6 +311,7 @@ def build_demo(backend: Backend) -> gr.Blocks:
                     refresh, None, refresh_out, api_visibility="private"
                 )
                 demo.load(refresh, None, refresh_out, api_visibility="private")
+                demo.load(show_report, [rb_body, rb_year], rb_out, api_visibility="private")
 
         def ask(
             question: str,
