@@ -92,6 +92,8 @@ def print_summary(summary, out=sys.stdout) -> None:  # noqa: ANN001
         print(f"\nrejected files ({len(rejected)}):", file=out)
         for r in rejected:
             print(f"  {r.path}: {r.reason}", file=out)
+    for w in summary.warnings:
+        print(f"\nwarning: {w}", file=out)
     t = summary.totals
     print(
         f"\n{t['files']} files: {t['ingested']} ingested, {t['replaced']} replaced, {t['unchanged']} unchanged, "

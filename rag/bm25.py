@@ -100,6 +100,10 @@ class BM25Index:
             return None
         return (st.st_ino, st.st_mtime_ns)
 
+    def is_saved(self) -> bool:
+        """The index on disk exists (it may have been removed behind our back)."""
+        return self._disk_stamp() is not None
+
     def refresh(self) -> bool:
         """Reload when another process (e.g. `python -m ingest` beside the web app) saved a newer
         index; one stat per call, so search() does it every time. True when reloaded."""

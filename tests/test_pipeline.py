@@ -187,6 +187,7 @@ def test_chroma_failure_rolls_back_everything(stores, tmp_path):
     summary = ing.ingest_paths([a, b], progress=False)
     assert [r.status for r in summary.results] == ["rejected", "rejected"]
     assert "回滚" in summary.results[0].reason
+    assert summary.warnings  # the heal pass could not restore the lost vectors either, and says so
     assert snapshot(stores) == before
     assert stores.facts.facts() == facts_before  # the old report is intact
     assert stores.vectors.ids() == ["foreign"]
@@ -205,6 +206,24 @@ def test_garbage_is_rejected_and_stores_unchanged(stores, tmp_path):
     assert "无法解析" in summary.results[0].reason and summary.results[1].reason
     assert snapshot(stores) == before
     assert summary.ok
+
+
+def test_next_run_heals_lost_indexes(stores, tmp_path):
+    """BM25 and Chroma derive from SQL: if they are lost or damaged (a crash between steps, a deleted
+    folder), the next ingest run rebuilds them even though every file is unchanged."""
+    a = write_report(tmp_path / "a.json", "甲县人民政府", 2023, 10, ["甲县段落一。", "甲县段落二。"])
+    ing = Ingestor(stores, parse=json_parse)
+    ing.ingest_paths([a], progress=False)
+    good = snapshot(stores)
+    shutil.rmtree(stores.settings.bm25_path)
+    stores.vectors.delete([good["vector_ids"][0]])
+    stores.vectors.add(
+        ["orphan"], np.ones((1, stores.embedder.dim), dtype=np.float32), [{"report_id": "gone"}]
+    )
+    summary = ing.ingest_paths([a], progress=False)
+    assert summary.results[0].status == "unchanged" and not summary.warnings
+    assert snapshot(stores) == good
+    assert (stores.settings.bm25_path / "ids.json").exists()
 
 
 def test_parser_crash_does_not_stop_batch(stores, tmp_path):
