@@ -4,6 +4,7 @@ summarising many: accuracies and latency percentiles. Pure functions over Answer
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 from nianbao import template as T
@@ -85,9 +86,25 @@ def citations_ok(gold_cells: list[dict], answer: dict) -> tuple[bool, list[dict]
     return not missing, missing
 
 
+_t2s = None
+_PINYIN = re.compile(r"\([a-zāáǎàēéěèīíǐìōóǒòūúǔùüǖǘǚǜ]+\)")
+_PUNCT = re.compile(r"[\s,，、。.;；:：!！?？()（）“”\"'‘’《》【】\[\]<>〈〉*_>-]+")
+
+
+def match_form(text: str) -> str:
+    """Answers quote the report's own characters (traditional, pinyin, odd punctuation); gold
+    mentions are plain simplified. Compare both in one form."""
+    global _t2s
+    if _t2s is None:
+        from opencc_purepy import OpenCC
+
+        _t2s = OpenCC("t2s")
+    return _PUNCT.sub("", _t2s.convert(_PINYIN.sub("", text)))
+
+
 def mentions_ok(mention: list[str], answer: dict) -> tuple[bool, list[str]]:
-    text = answer.get("answer") or ""
-    missing = [m for m in mention if m not in text]
+    text = match_form(answer.get("answer") or "")
+    missing = [m for m in mention if match_form(m) not in text]
     return not missing, missing
 
 

@@ -156,7 +156,6 @@ def make_questions(reports: list, rng: random.Random, per_report: int = 3) -> li
                 },
             )
         # narrative with a known source passage
-        # Answers quote the report's own characters, so noisy (traditional) copies get no mention check.
         problem = rng.choice(rep.narrative.problems)
         add(
             "narrative",
