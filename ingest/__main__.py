@@ -37,6 +37,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", metavar="PATH", help="report files or folders (searched recursively)")
     p.add_argument("--home", help="store folder (overrides NIANBAO_HOME)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--supersede",
+        action="store_true",
+        help="a new report replaces stored reports of the same body and year from other files "
+        "(for corrected re-publications under a new file name)",
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="log details (tracebacks of files that fail)")
     return p
 
@@ -130,7 +136,9 @@ def main(argv: list[str] | None = None) -> int:
 
     stores = open_stores(get_settings())
     try:
-        summary = Ingestor(stores).ingest_paths(args.paths, progress=not args.no_progress)
+        summary = Ingestor(stores, supersede=args.supersede).ingest_paths(
+            args.paths, progress=not args.no_progress
+        )
     finally:
         stores.close()
     print_summary(summary)

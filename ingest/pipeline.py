@@ -114,10 +114,17 @@ class Ingestor:
     """Ingests files into one home's stores. `parse` is the per-file parser (ingest.parse.parse_file)."""
 
     def __init__(
-        self, stores: Stores | None = None, parse: Callable[[str], ParsedReport] | None = None
+        self,
+        stores: Stores | None = None,
+        parse: Callable[[str], ParsedReport] | None = None,
+        supersede: bool = False,
     ) -> None:
+        """`supersede`: a new report also replaces stored reports of the same body and year from
+        other files (staff uploading a corrected report under a new name). Off by default, so a
+        folder holding one report in two formats stays idempotent."""
         self.stores = stores or open_stores()
         self.parse = parse or _default_parse
+        self.supersede = supersede
 
     # ---------------------------------------------------------------- batch
     def ingest_paths(self, paths: Iterable[str | Path], progress: bool = True) -> IngestSummary:
@@ -193,6 +200,12 @@ class Ingestor:
             return FileResult(key, "rejected", reason=f"解析出错：{type(exc).__name__}: {exc}")
         parsed.path = key
         old = [r.id for r in facts.reports_by_path(key) if r.id != parsed.report_id]
+        superseded: list[str] = []  # source paths of the reports a --supersede run replaces
+        if self.supersede:
+            same = facts.reports(body=parsed.meta.body, year=parsed.meta.year)
+            same = [r for r in same if r.id != parsed.report_id and r.id not in old]
+            old += [r.id for r in same]
+            superseded = [r.path for r in same]
         try:
             self.store(parsed, replaces=old)
         except Exception as exc:  # noqa: BLE001
@@ -214,6 +227,7 @@ class Ingestor:
             len(parsed.facts),
             len(parsed.passages),
             len(parsed.violations),
+            reason=("取代了同一机关同一年度的报告：" + "、".join(superseded)) if superseded else "",
         )
 
     def store(self, parsed: ParsedReport, replaces: list[str] | None = None) -> list[str]:

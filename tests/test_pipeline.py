@@ -170,6 +170,22 @@ def test_changed_file_replaces_old_report(stores, tmp_path):
     assert stores.bm25.search("平台", 5) == []
 
 
+def test_supersede_replaces_same_body_and_year_from_another_file(stores, tmp_path):
+    a = write_report(tmp_path / "up1" / "r.json", "甲县人民政府", 2023, 10, ["初版段落。"])
+    b = write_report(tmp_path / "up2" / "r.json", "甲县人民政府", 2023, 11, ["更正版段落。"])
+    other = write_report(tmp_path / "up1" / "o.json", "甲县人民政府", 2022, 9, ["上一年。"])
+    Ingestor(stores, parse=json_parse).ingest_paths([a, other], progress=False)
+    plain = Ingestor(stores, parse=json_parse).ingest_paths([b], progress=False).results[0]
+    assert plain.status == "ingested" and len(stores.facts.reports(year=2023)) == 2  # default: both kept
+    stores.facts.delete_report(plain.report_id)
+    r = Ingestor(stores, parse=json_parse, supersede=True).ingest_paths([b], progress=False).results[0]
+    assert r.status == "replaced" and str(a.resolve()) in r.reason
+    assert [x.id for x in stores.facts.reports(year=2023)] == [r.report_id]
+    assert len(stores.facts.reports(year=2022)) == 1  # other years untouched
+    assert [p.text for p in stores.facts.passages(report_id=r.report_id)] == ["更正版段落。"]
+    assert stores.vectors.count() == 2 and len(stores.bm25) == 2
+
+
 def test_chroma_failure_rolls_back_everything(stores, tmp_path):
     a = write_report(tmp_path / "a.json", "甲县人民政府", 2023, 10, ["甲县的段落。"])
     ing = Ingestor(stores, parse=json_parse)
