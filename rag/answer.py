@@ -265,7 +265,7 @@ class Answerer:
         # elsewhere a passage must hold enough of the question's content words.
         in_section = [h for h in hits if q.section and h.top_section == q.section]
         if in_section:
-            chosen = in_section[:MAX_PASSAGES]
+            chosen = in_section[: MAX_PASSAGES + 1]  # a section's list often runs over passages
         else:
             good = [h for h in hits if h.coverage >= COVERAGE_FLOOR]
             if not good:

@@ -538,7 +538,7 @@ class FactAnswerer:
                         self._single(q, rf, out)
         if not out.figures and not out.lines:
             return None
-        return out.finish("figure" if out.figures else "not_found")
+        return out.finish("figure" if out.figures or out.cited else "not_found")
 
     @staticmethod
     def _sums_a_part_with_its_base(q: Query) -> bool:

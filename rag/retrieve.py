@@ -150,14 +150,8 @@ class Retriever:
 
     def idf(self, token: str) -> float:
         """IDF of a token over the BM25 corpus; a token the corpus never uses weighs most."""
-        r = self.stores.bm25._retriever
         n = len(self.stores.bm25) or 1
-        tid = r.vocab_dict.get(token) if r is not None else None
-        if tid is None:
-            df = 0
-        else:
-            ptr = r.scores["indptr"]
-            df = int(ptr[tid + 1] - ptr[tid]) if tid + 1 < len(ptr) else 1
+        df = self.stores.bm25.doc_freq(token)
         return math.log((n - df + 0.5) / (df + 0.5) + 1.0)
 
     @staticmethod
