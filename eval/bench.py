@@ -19,7 +19,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from eval.metrics import percentile
+from eval.metrics import match_form, percentile
 from eval.synth import generate_reports, write_corpus
 
 BENCH_LAYOUTS = ("pipe", "html", "crawler", "docx", "pdf")
@@ -161,6 +161,7 @@ def recall_at_5(answerer, reports: list, n: int, rng: random.Random) -> dict:  #
             "improvement": rep.narrative.improvements,
             "platform": rep.narrative.platform,
         }[what][0]
+        key = match_form(phrase)
         q = understand(template.format(name=rep.short, year=rep.year), catalog)
         hits = retriever.search(
             q, bodies=q.bodies or None, years=q.years or None, k=4 * retriever.depth, strip=strip
@@ -172,7 +173,10 @@ def recall_at_5(answerer, reports: list, n: int, rng: random.Random) -> dict:  #
         }
         total += 1
         for method, top in ranked.items():
-            found[method] += any(h.passage.year == rep.year and phrase in (h.passage.text or "") for h in top)
+            # PDF passages break lines inside sentences: compare in matching form.
+            found[method] += any(
+                h.passage.year == rep.year and key in match_form(h.passage.text or "") for h in top
+            )
     return {"questions": total, **{m: round(v / total, 3) if total else None for m, v in found.items()}}
 
 
