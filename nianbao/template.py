@@ -303,3 +303,13 @@ SECTION_WORDS: dict[str, tuple[str, ...]] = {
     "六": ("信息处理费", "处理费", "收取费用", "其他需要报告", "other matters"),
     "一": ("总体情况", "主动公开工作", "主动公开", "平台建设", "政府信息管理", "监督保障", "培训", "政策解读", "overall", "platform", "training"),
 }
+
+# Qualifiers that narrow a figure to something no table column holds: how a request was submitted,
+# which level of government handled it. The tables count all channels and levels together, so a
+# question with one of these is answered from the narrative (which sometimes states the narrower
+# figure) beside the table's overall figure.
+QUALIFIER_WORDS: dict[str, tuple[str, ...]] = {
+    "channel": ("网上", "网络", "在线", "网申", "线上", "书面", "当面", "现场", "信函", "邮寄", "电话", "传真",
+                "电子邮件", "邮件", "电子邮箱", "online", "in writing", "by mail", "by post", "by phone", "by email"),
+    "level": ("县本级", "市本级", "区本级", "省本级", "本级", "乡镇", "街道"),
+}

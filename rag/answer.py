@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from sqlalchemy import func, select
 
@@ -86,6 +87,15 @@ def section_name(path: str) -> str:
     top = path.split("/")[0]
     sec = T.SECTION_BY_NUMBER.get(top)
     return f"{top}、{sec.title}" if sec else path
+
+
+_COUNT = re.compile(r"\d+\s*(?:件|个|次|条|项|人次|万元)")
+
+
+@lru_cache(maxsize=256)
+def _counted(word: str) -> re.Pattern:
+    """`word` followed closely by a count, within one clause: 「网上申请14件」 「县本级共收到…7件」."""
+    return re.compile(re.escape(word) + r"[^。；，\d]{0,24}\d+\s*(?:件|个|次|条|项|人次|万元)")
 
 
 def _squash(text: str) -> str:
@@ -225,6 +235,10 @@ class Answerer:
         if q.wants_narrative or not wants_facts:
             hits = self._passages(q, catalog)
 
+        if q.qualifiers and q.figures and fact_res is not None:
+            words = "、".join(f"「{escape_md(w)}」" for w in q.qualifiers)
+            where = "正文中的相关说法见下文引述。" if hits else "报告正文中也没有找到按此口径分列的数字。"
+            notes.append(f"报告表格不区分{words}，表中只有合计数（如下）；{where}")
         parts = list(notes)
         figures: list[dict] = []
         if fact_res is not None:
@@ -261,6 +275,8 @@ class Answerer:
         hits = self.retriever.search(
             q, bodies=q.bodies or None, years=q.years or None, k=MAX_PASSAGES * 2, strip=strip
         )
+        if q.qualifiers and q.figures:
+            return self._in_report_order(self._qualified(q, hits))
         # A passage in the section the question points to (问题/改进 -> 五) answers it as such;
         # elsewhere a passage must hold enough of the question's content words.
         in_section = [h for h in hits if q.section and h.top_section == q.section]
@@ -272,6 +288,28 @@ class Answerer:
                 return []
             best = max(h.coverage for h in good)
             chosen = [h for h in good if h.coverage >= best * 0.6][:MAX_PASSAGES]
+        return self._in_report_order(chosen)
+
+    @staticmethod
+    def _qualified(q: Query, hits: list[Hit]) -> list[Hit]:
+        """For 「网上申请多少件」: the passages that state a count right after the qualifier words
+        (「网上申请14件」), else that name them beside some count. The tables cannot answer such a
+        question, so only text that says it will do."""
+
+        def score(h: Hit) -> int:
+            text = h.passage.search_text or ""
+            if not _COUNT.search(text):
+                return 0
+            named = sum(w in text for w in q.qualifiers)
+            counted = sum(bool(_counted(w).search(text)) for w in q.qualifiers)
+            return named + 2 * counted
+
+        scored = [(score(h), h) for h in hits]
+        best = max((n for n, _ in scored), default=0)
+        return [h for n, h in scored if n == best][:MAX_PASSAGES] if best else []
+
+    @staticmethod
+    def _in_report_order(chosen: list[Hit]) -> list[Hit]:
         # read passages of one report in the report's order (an enumeration split over two
         # passages stays 一是…二是…), reports in order of their best passage
         first = {}
@@ -295,9 +333,9 @@ class Answerer:
         out = []
         for h in hits:
             p = h.passage
-            # quote the normalized text: same words, but simplified and free of mirror artifacts
-            # (pinyin after characters, doubled punctuation) that make the original unreadable
-            quote = key_sentences(p.search_text or p.text, q.norm)
+            # quote the original characters (traditional stays traditional), cleaned only of mirror
+            # artifacts (pinyin after characters, doubled punctuation, mixed widths)
+            quote = key_sentences(p.text or p.search_text, q.norm, must=q.qualifiers)
             n = cites.add(
                 Citation(report=p.report_id, body=p.body, year=p.year, section=p.section, text=quote)
             )

@@ -9,7 +9,11 @@ before it goes into markdown.
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+
+from ingest.normalize import repair_punctuation, strip_pinyin, to_simplified, unify_width
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]#|~>])")
 
@@ -91,10 +95,12 @@ class Citations:
                     loc = f"，第{cell['page']}页"
                 elif cell.get("line"):
                     loc = f"，第{cell['line']}行"
+                value = cell.get("value")
+                shown = fmt_num(value) if value is not None else "无法确定"
+                row_label = escape_md(clean_original(cell.get("row_label") or ""))
+                col_label = escape_md(clean_original(cell.get("column_label") or ""))
                 lines.append(
-                    f"[{i}] {escape_md(where)} · 表{cell.get('table')} · "
-                    f"{escape_md(cell.get('row_label') or '')} / {escape_md(cell.get('column_label') or '')}"
-                    f" = {fmt_num(cell.get('value'))}{loc}"
+                    f"[{i}] {escape_md(where)} · 表{cell.get('table')} · {row_label} / {col_label} = {shown}{loc}"
                 )
             else:
                 snippet = c.text if len(c.text) <= 80 else c.text[:80] + "…"
@@ -148,30 +154,53 @@ def enumeration(text: str, limit: int) -> str:
     return lead + "".join(_clip(it, per_item) for it in items)
 
 
-def key_sentences(text: str, query_norm: str, search_text: str | None = None, limit: int = 320) -> str:
-    """The sentences of a passage that answer the question, in the report's order.
+def clean_original(text: str) -> str:
+    """The report's own words for quoting: original characters (a traditional-character report stays
+    traditional, DESIGN.md), only mirror artifacts removed: pinyin after characters, mixed widths,
+    doubled punctuation."""
+    text = unicodedata.normalize("NFC", text or "")
+    return repair_punctuation(unify_width(strip_pinyin(text)))
+
+
+def _matching(text: str) -> str:
+    """Simplified form of `text` for matching, or `text` itself when conversion changed lengths."""
+    simple = to_simplified(text)
+    return simple if len(simple) == len(text) else text
+
+
+def key_sentences(text: str, query_norm: str, limit: int = 320, must: Sequence[str] = ()) -> str:
+    """The sentences of a passage that answer the question, in the report's order, in the
+    report's own characters (`text` is the original; matching runs on its simplified form).
 
     When the passage enumerates (一是…二是…), the enumeration is kept whole (each item cut to its
-    first sentence) rather than quoting one item out of its list.
+    first sentence) rather than quoting one item out of its list — unless that would drop the
+    `must` words (e.g. the qualifier 「网上」 of 「网上申请多少件」), which pick the sentences first.
     """
-    text = strip_heading(text)
+    text = clean_original(text)
+    simple = _matching(text)
+    cut = heading_length(simple)
+    text, simple = text[cut:], simple[cut:]
     sentences = split_sentences(text)
     if not sentences:
         return ""
     if len(text) <= limit:
         return text.strip()
+    must = [m for m in dict.fromkeys(must) if m and m in simple]
     enum = enumeration(text, limit * 2)
-    if enum:
+    if enum and all(m in _matching(enum) for m in must):
         return enum
-    # Score sentences by overlap with the question (matched on the normalized text where given).
-    norm_sents = split_sentences(search_text) if search_text else sentences
+    norm_sents = split_sentences(simple)
     if len(norm_sents) != len(sentences):
         norm_sents = sentences
     q = _bigrams(query_norm)
-    scored = sorted(range(len(sentences)), key=lambda i: (-len(q & _bigrams(norm_sents[i])), i))
+
+    def rank(i: int) -> tuple:
+        s = norm_sents[i]
+        return (-sum(m in s for m in must), -len(q & _bigrams(s)), i)
+
     chosen: list[int] = []
     total = 0
-    for i in scored:
+    for i in sorted(range(len(sentences)), key=rank):
         if total + len(sentences[i]) > limit and chosen:
             break
         chosen.append(i)
@@ -182,10 +211,16 @@ def key_sentences(text: str, query_norm: str, search_text: str | None = None, li
 _HEADING = re.compile(r"^\s*[一二三四五六七八九十]+、[^\d，。；：:（(]{2,30}(?:情况|事项)[：:]?\s*")
 
 
+def heading_length(text: str) -> int:
+    """Length of a section heading glued to the passage start (「一、总体情况2024年，…」), 0 if none
+    or if the heading is all there is. Matched on the simplified form."""
+    m = _HEADING.match(text)
+    return m.end() if m and text[m.end() :].strip() else 0
+
+
 def strip_heading(text: str) -> str:
-    """Drop a section heading glued to the passage start (「一、总体情况2024年，…」)."""
-    rest = _HEADING.sub("", text, count=1)
-    return rest if rest.strip() else text
+    """Drop a section heading glued to the passage start."""
+    return text[heading_length(_matching(text)) :]
 
 
 def quote_block(text: str) -> str:

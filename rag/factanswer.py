@@ -248,6 +248,8 @@ class _Answer:
         self.uncertain: list[StoredFact] = []
         self.alerts: list[str] = []
         self.quotes: list[tuple[str, str]] = []  # contradictions stated after the line that cited them
+        self.said: set[str] = set()  # parser notes already shown
+        self.stated: set[tuple[str, CellKey]] = set()  # undecidable cells already explained inline
 
     # ---- citations and figures
     def cite_fact(self, f: StoredFact, report: ReportRow) -> Citation:
@@ -359,8 +361,7 @@ class _Answer:
                 return f"报告采用{tpl}年版表格，该版表格没有「{meta.label}」一项"
             return f"报告表{cv.table}中没有「{label}」的数字"
         if cv.value is None:
-            raw = cv.facts[0].raw if cv.facts else ""
-            return f"**{label}**：表中此格无法确定（原文：{escape_md(raw)}）" + self.marks(cv)
+            return f"**{label}**：{self.undecided(cv)}" + self.marks(cv)
         self.add_figure(cv)
         text = f"**{label}{fmt_num(cv.value)}{cv.unit}**"
         if with_parts and cv.summed:
@@ -373,6 +374,20 @@ class _Answer:
         if alert and alert not in self.alerts and alert not in self.lines:
             self.alerts.append(alert)
         return text
+
+    def undecided(self, cv: CellValue) -> str:
+        """A cell the parser could not read for certain: say so, show the printed text and what the
+        parser recorded (its note lists the candidate readings where it kept them); no number."""
+        f = cv.facts[0] if cv.facts else None
+        raw = (f.raw if f else "") or ""
+        note = (f.note if f else "") or ""
+        text = f"表中此格的数字无法确定，不给出数字（原文：「{escape_md(raw)}」"
+        if note and note not in self.said:
+            self.said.add(note)
+            text += f"；解析说明：{escape_md(note)}"
+        if f is not None:
+            self.stated.add((f.report_id, f.key()))
+        return text + "）"
 
     def t4_parts(self, cv: CellValue) -> str:
         """「（结果纠正1件、其他结果1件）[2][3]」: the nonzero results behind a table 四 total."""
@@ -452,7 +467,8 @@ class _Answer:
             )
             if msg not in self.warnings:
                 self.warnings.append(msg)
-                notes.append(f"⚠️ {escape_md(msg)}")
+                if (f.report_id, f.key()) not in self.stated:
+                    notes.append(f"⚠️ {escape_md(msg)}")
         text = "\n\n".join(self.lines + notes)
         return FactResult(kind, text, self.figures, self.warnings, self.quotes)
 

@@ -83,6 +83,8 @@ class Query:
     ambiguous_bodies: list[str] = field(default_factory=list)  # several bodies match -> clarify
     followup: bool = False  # reused context from the previous turn
     notes: list[str] = field(default_factory=list)  # interpretation notes shown to the user
+    # words narrowing a figure to what no table column holds (网上, 县本级: template.QUALIFIER_WORDS)
+    qualifiers: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -68,7 +68,7 @@ def _word_ok(text: str, s: int, e: int) -> bool:
 
 @dataclass(frozen=True)
 class _Cue:
-    kind: str  # row | applicant | t4col | t2col | section
+    kind: str  # row | applicant | t4col | t2col | section | qualifier
     value: object
 
 
@@ -89,6 +89,9 @@ def _build_lexicon() -> _KeyIndex:
     for num, words in T.SECTION_WORDS.items():
         for w in words:
             idx.add(w.lower(), _Cue("section", num))
+    for kind, words in T.QUALIFIER_WORDS.items():
+        for w in words:
+            idx.add(w.lower(), _Cue("qualifier", kind))
     return idx
 
 
@@ -530,19 +533,32 @@ def _figures(
     return figs, applicants, cols, sections
 
 
+def _qualifiers(hits: list[tuple[int, int, str]]) -> list[str]:
+    """Qualifier words of the question (网上, 书面, 县本级 …) that no table column distinguishes."""
+    out: list[str] = []
+    for _, _, key in hits:
+        if any(c.kind == "qualifier" for c in _LEXICON.payloads[key]) and key not in out:
+            out.append(key)
+    return out
+
+
 def _apply_columns(figs: list[FigureRef], cols: dict, applicants: list[str]) -> list[FigureRef]:
-    """Put column words onto the figures of their table (四: result; 二: issued/repealed/in_force; 三: applicant)."""
+    """Put column words onto the figures of their table (四: result; 二: issued/repealed/in_force; 三: applicant).
+
+    Table 二 questions often ask for several columns of one row (「制发、废止和现行有效各多少」):
+    each column asked becomes its own FigureRef, in the order the question names them.
+    """
     out = []
     for f in figs:
-        col = f.column
+        cols_for = [f.column]
         if f.table == "四" and cols["四"]:
-            col = cols["四"][0]
+            cols_for = [cols["四"][0]]
         elif f.table == "二" and cols["二"]:
             allowed = T.row("二", f.row).columns
-            col = next((c for c in cols["二"] if c in allowed), col)
+            cols_for = [c for c in cols["二"] if c in allowed] or [f.column]
         elif f.table == "三" and len(applicants) == 1:
-            col = applicants[0]
-        out.append(FigureRef(f.table, f.row, col, list(f.related)))
+            cols_for = [applicants[0]]
+        out.extend(FigureRef(f.table, f.row, col, list(f.related)) for col in cols_for)
     return out
 
 
@@ -638,10 +654,12 @@ def understand(
     elif q.measure == "correction_rate" and not any(f.table == "四" for f in q.figures):
         q.figures = [FigureRef("四", "review")]
     q.section = sections[0] if sections else None
+    q.qualifiers = _qualifiers(lex_hits)
     q.wants_narrative = (
         bool(_NARRATIVE.search(norm))
         or (bool(sections) and not _COUNTISH.search(norm))
         or not q.figures  # a count the tables do not hold (条信息, 新媒体, 发布会…) can only come from the text
+        or bool(q.qualifiers)  # 网上/县本级: the tables hold only the overall figure; the text may say more
     )
     if q.wants_narrative and sections and not q.section:
         q.section = sections[0]

@@ -1,7 +1,8 @@
 """The whole Q&A set eval/qa/sample.jsonl against the real ingested sample corpus.
 
 Each question must get the gold kind, every expected number (as a figure or in the text, citation
-marks and the source list excluded), a citation of every gold cell, and every "mention" string.
+marks and the source list excluded), a citation of every gold cell, and every "mention" string
+(compared in simplified form: quotes keep a traditional-character report's own characters).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import time
 import pytest
 from conftest_rag import answerer, rag_stores  # noqa: F401
 
+from ingest.normalize import to_simplified
 from nianbao.settings import PROJECT_ROOT
 
 QA_FILE = PROJECT_ROOT / "eval" / "qa" / "sample.jsonl"
@@ -60,8 +62,10 @@ def problems(item: dict, ans: dict) -> list[str]:
         key = (cell["body"], cell["year"], cell["table"], cell["row"], cell["column"])
         if key not in cited:
             out.append(f"cell not cited {key}")
+    # quotes keep the report's own characters (traditional stays traditional): compare in simplified form
+    simple = to_simplified(body)
     for m in item.get("mention") or []:
-        if m not in body:
+        if to_simplified(m) not in simple:
             out.append(f"missing mention {m!r}")
     return out
 
