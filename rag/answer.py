@@ -1,7 +1,9 @@
 """Answering a question: understand it, route it to facts and/or passages, compose a cited answer.
 
 Deterministic (no LLM): figures come from table cells via FactAnswerer, narrative from the best
-passages of hybrid retrieval. Unknown bodies, missing years and questions nothing answers get
+passages of hybrid retrieval, quoted in the report's own characters. A figure narrowed by a
+qualifier no table column holds (网上, 县本级: template.QUALIFIER_WORDS) gets the table's overall
+figure, labelled as such, beside the passage that states the narrower figure. Unknown bodies, missing years and questions nothing answers get
 kind "not_found" saying what the store does hold; several matching bodies get kind "clarify".
 """
 
@@ -14,14 +16,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from sqlalchemy import func, select
-
 from nianbao import template as T
 from rag.compose import Citation, Citations, escape_md, key_sentences, quote_block
 from rag.factanswer import FactAnswerer, FactBook
-from rag.factstore import reports as reports_table
 from rag.query import Catalog, Context, Query, understand
-from rag.retrieve import Hit, Retriever
+from rag.retrieve import Hit, Retriever, store_signature
 
 # A passage answers only when it holds enough of the question's content words (IDF-weighted
 # coverage, see Retriever.coverage): dense similarity of e5-small barely separates related from
@@ -115,25 +114,20 @@ class Answerer:
         self._lock = threading.Lock()
 
     def warm(self) -> None:
-        """Load what the first question would otherwise pay for: embedding model, tokenizer, catalog."""
-        self.catalog()
-        _ = self.retriever.meta
-        self.stores.embedder.embed_query_array("政府信息公开")
-        self.retriever.content_terms("政府信息公开申请")
+        """Load what the first question would otherwise pay for: catalog, jieba (understanding and
+        BM25), the embedding model, Chroma, OpenCC (quotes)."""
+        q = understand("政府信息公开工作存在哪些问题？", self.catalog())
+        self.retriever.search(q, k=1, checked=True)
+        key_sentences("政務公開工作", q.norm)
 
     # ---- catalog
     def catalog(self) -> Catalog:
         """The catalog, rebuilt (and caches dropped) when the store's reports changed."""
-        t = reports_table
-        q = select(
-            func.count(), func.min(t.c.id), func.max(t.c.id), func.sum(t.c.n_facts), func.sum(t.c.n_passages)
-        )
-        with self.stores.facts.engine.connect() as c:
-            sig = tuple(c.execute(q).one())
+        sig = store_signature(self.stores.facts)
         with self._lock:
             if sig != self._signature or self._catalog is None:
                 self.book.refresh()
-                self.retriever.refresh()
+                self.retriever.refresh(sig)
                 self._catalog = Catalog.from_store(self.stores.facts)
                 self._signature = sig
             return self._catalog
@@ -273,7 +267,7 @@ class Answerer:
     def _passages(self, q: Query, catalog: Catalog) -> list[Hit]:
         strip = [a for b in catalog.bodies for a in catalog.bodies[b]]
         hits = self.retriever.search(
-            q, bodies=q.bodies or None, years=q.years or None, k=MAX_PASSAGES * 2, strip=strip
+            q, bodies=q.bodies or None, years=q.years or None, k=MAX_PASSAGES * 2, strip=strip, checked=True
         )
         if q.qualifiers and q.figures:
             return self._in_report_order(self._qualified(q, hits))

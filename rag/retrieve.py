@@ -14,12 +14,13 @@ import threading
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from nianbao import template as T
 from rag.bm25 import tokenize
 from rag.factstore import StoredPassage
 from rag.factstore import passages as passages_table
+from rag.factstore import reports as reports_table
 from rag.query import Query
 from rag.vectorstore import build_where
 
@@ -119,18 +120,42 @@ class _Meta:
     section: str
 
 
+def store_signature(factstore) -> tuple:  # noqa: ANN001
+    """A cheap fingerprint of the report set (one aggregate query): it changes whenever an ingest
+    adds, replaces or removes a report, so caches keyed on it refresh at once — also after an
+    in-process ingest such as the web app's upload."""
+    t = reports_table
+    q = select(
+        func.count(), func.min(t.c.id), func.max(t.c.id), func.sum(t.c.n_facts), func.sum(t.c.n_passages)
+    )
+    with factstore.engine.connect() as c:
+        return tuple(c.execute(q).one())
+
+
 class Retriever:
-    """Searches passages of the stores; passage metadata is cached and refreshed on demand."""
+    """Searches passages of the stores through their public APIs (BM25Index.search/doc_freq,
+    VectorStore.query, FactStore). Passage metadata is cached per report set (store_signature)."""
 
     def __init__(self, stores, depth: int = 20):  # noqa: ANN001
         self.stores = stores
         self.depth = depth
         self._meta: dict[str, _Meta] | None = None
+        self._by_key: dict[tuple[str, int], list[str]] = {}  # (body, year) -> passage ids
+        self._idf: dict[str, float] = {}
+        self._signature: tuple | None = None
         self._lock = threading.Lock()
 
-    def refresh(self) -> None:
+    def refresh(self, signature: tuple | None = None) -> None:
+        """Drop the metadata cache; with `signature`, only when the report set changed."""
         with self._lock:
-            self._meta = None
+            if signature is None or signature != self._signature:
+                self._meta = None
+                self._idf = {}
+                self._signature = signature
+
+    def check(self) -> None:
+        """Refresh when the stores changed since the metadata was read (one small query)."""
+        self.refresh(store_signature(self.stores.facts))
 
     @property
     def meta(self) -> dict[str, _Meta]:
@@ -139,20 +164,31 @@ class Retriever:
                 t = passages_table
                 q = select(t.c.id, t.c.report_id, t.c.body, t.c.year, t.c.section)
                 with self.stores.facts.engine.connect() as c:
-                    self._meta = {r[0]: _Meta(r[1], r[2], int(r[3]), r[4]) for r in c.execute(q)}
+                    meta = {r[0]: _Meta(r[1], r[2], int(r[3]), r[4]) for r in c.execute(q)}
+                by_key: dict[tuple[str, int], list[str]] = {}
+                for pid, m in meta.items():
+                    by_key.setdefault((m.body, m.year), []).append(pid)
+                self._meta, self._by_key = meta, by_key
             return self._meta
 
     def allowed(self, bodies: list[str] | None, years: list[int] | None) -> list[str] | None:
+        """Passage ids of the bodies and years asked (None = no filter)."""
         if not bodies and not years:
             return None
+        _ = self.meta
         bs, ys = set(bodies or []), set(years or [])
-        return [pid for pid, m in self.meta.items() if (not bs or m.body in bs) and (not ys or m.year in ys)]
+        keys = [k for k in self._by_key if (not bs or k[0] in bs) and (not ys or k[1] in ys)]
+        return [pid for k in keys for pid in self._by_key[k]]
 
     def idf(self, token: str) -> float:
-        """IDF of a token over the BM25 corpus; a token the corpus never uses weighs most."""
-        n = len(self.stores.bm25) or 1
-        df = self.stores.bm25.doc_freq(token)
-        return math.log((n - df + 0.5) / (df + 0.5) + 1.0)
+        """IDF of a token over the BM25 corpus; a token the corpus never uses weighs most.
+        Cached until the report set changes."""
+        cached = self._idf.get(token)
+        if cached is None:
+            n = len(self.stores.bm25) or 1
+            df = self.stores.bm25.doc_freq(token)
+            cached = self._idf[token] = math.log((n - df + 0.5) / (df + 0.5) + 1.0)
+        return cached
 
     @staticmethod
     def content_terms(text: str) -> list[str]:
@@ -190,7 +226,12 @@ class Retriever:
         years: list[int] | None = None,
         k: int = 5,
         strip: list[str] | None = None,
+        checked: bool = False,
     ) -> list[Hit]:
+        """Top-k passages for the question within the bodies/years asked. `checked`: the caller has
+        just refreshed against the store's signature (Answerer does once per question)."""
+        if not checked:
+            self.check()
         text = self.query_text(q, strip or [])
         allowed = self.allowed(bodies, years)
         if allowed is not None and not allowed:

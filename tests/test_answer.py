@@ -41,6 +41,23 @@ def test_narrative_question_quotes_a_cited_passage(answerer):  # noqa: F811
     assert "> " in ans.answer and "[1]" in ans.answer
 
 
+def test_qualified_count_quotes_the_narrative_in_the_reports_own_characters(answerer):  # noqa: F811
+    # the tables do not split requests by channel or level; the Hengshan text does (traditional)
+    ans = answerer.ask("衡山县2023年县本级通过网上提交的政府信息公开申请有多少件？")
+    assert ans.kind == "mixed" and "不区分「县本级」、「网上」" in ans.answer
+    assert "**本年新收申请21件**" in ans.answer  # the table's overall figure, labelled as such
+    quote = next(c["text"] for c in ans.citations if "cell" not in c)
+    assert "網上申請14件" in quote  # original characters, no pinyin, no doubled punctuation
+    assert "(" not in quote and "，，" not in quote and ",、" not in quote
+
+
+def test_qualifier_the_text_does_not_state_keeps_the_table_figure_and_says_so(answerer):  # noqa: F811
+    ans = answerer.ask("平潭2022年通过信函提交的申请有多少件？")
+    assert ans.kind in ("figure", "mixed") and "**本年新收申请74件**" in ans.answer
+    assert "不区分「信函」" in ans.answer and "没有找到按此口径分列的数字" in ans.answer
+    assert "> " not in ans.answer  # no passage quoted as if it answered
+
+
 def test_unknown_body_and_missing_year_are_not_found_and_say_what_exists(answerer):  # noqa: F811
     a = answerer.ask("上海市2023年收到多少申请？")
     assert a.kind == "not_found" and "衡山县人民政府（2023年）" in a.answer

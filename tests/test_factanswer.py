@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from conftest_rag import answerer, rag_stores  # noqa: F401
 
+from ingest.parse import parse_file
+from nianbao.settings import PROJECT_ROOT
 from rag.compose import Citations
 from rag.factanswer import FactAnswerer, FactBook
+from rag.factstore import FactStore
 from rag.query import Catalog, FigureRef, Query
 
 HENGSHAN = "衡山县人民政府"
@@ -96,3 +101,30 @@ def test_trend_lists_every_year(book, catalog):
 def test_row_missing_from_the_reports_template_is_not_found(book, catalog):
     res, _ = run(book, catalog, bodies=[HENGSHAN], years=[2023], figures=[FigureRef("二", "procurement")])
     assert res.kind == "not_found" and "2021年版表格，该版表格没有「政府集中采购」" in res.text
+
+
+def test_undecidable_cell_says_so_shows_raw_text_and_candidates_and_invents_nothing(tmp_path):
+    """A run-together row the parser could not split: the answer states it plainly, quotes the
+    printed text and the parser's note (with the candidate readings), and gives no number."""
+    parsed = parse_file(PROJECT_ROOT / "data" / "reports" / "pingtan_2021.txt")
+    note = "连写数字「693665」有2种拆分：69/3/665 或 6/93/665，无法确定"
+    facts = [
+        replace(f, value=None, uncertain=True, raw="693665", note=note)
+        if (f.table, f.row) == ("二", "normative_docs")
+        else f
+        for f in parsed.facts
+    ]
+    store = FactStore(f"sqlite:///{tmp_path / 'facts.sqlite3'}")
+    store.replace_report(replace(parsed, facts=facts, passages=[]), [])
+    book, catalog = FactBook(store), Catalog.from_store(store)
+    figs = [FigureRef("二", "normative_docs", c) for c in ("issued", "repealed", "in_force")]
+    res, cites = run(book, catalog, bodies=[PINGTAN], years=[2021], figures=figs)
+    assert res.kind == "figure"
+    assert res.text.count("无法确定") >= 3 and "「693665」" in res.text
+    assert res.text.count("69/3/665 或 6/93/665") == 1  # the note once, not per cell
+    assert not any(f.row == "normative_docs" for f in res.figures)  # no value, no figure
+    assert "665件" not in res.text and "693件" not in res.text
+    assert {(PINGTAN, 2021, "normative_docs", c) for c in ("issued", "repealed", "in_force")} <= cited_cells(
+        cites
+    )
+    assert "= 无法确定" in cites.markdown()

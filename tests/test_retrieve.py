@@ -42,3 +42,44 @@ def test_coverage_separates_answerable_from_absent_content(retriever):
 def test_unknown_filter_returns_nothing(retriever):
     q = Query(text="问题", norm="问题")
     assert retriever.search(q, bodies=["不存在的机关"], k=3) == []
+
+
+@pytest.mark.slow
+def test_in_process_ingest_is_searchable_at_once(rag_stores, tmp_path):  # noqa: F811
+    """The web app's upload ingests into the stores the answerer already holds: the next question
+    must see the new report without a restart or an explicit refresh."""
+    import sqlite3
+    from dataclasses import replace
+
+    from conftest_rag import SAMPLE_REPORTS
+
+    from ingest.pipeline import Ingestor
+    from nianbao.settings import Settings
+    from rag.answer import Answerer
+    from rag.stores import open_stores
+
+    settings = replace(Settings(), home=tmp_path.resolve(), database_url=None, chroma_url=None)
+    settings.embedding_cache_path.parent.mkdir(parents=True, exist_ok=True)
+    src = sqlite3.connect(rag_stores.settings.embedding_cache_path)  # passages already embedded
+    dst = sqlite3.connect(settings.embedding_cache_path)
+    src.backup(dst)
+    src.close()
+    dst.close()
+    stores = open_stores(settings)
+    try:
+        Ingestor(stores).ingest_paths([SAMPLE_REPORTS / "pingtan_2021.txt"], progress=False)
+        answerer = Answerer(stores)
+        retriever = Retriever(stores)
+        q = Query(text="政府信息公开工作存在的主要问题", norm="政府信息公开工作存在的主要问题")
+        assert retriever.search(q, bodies=["平潭综合实验区"], years=[2021], k=3)
+        assert retriever.search(q, bodies=["平潭综合实验区"], years=[2022], k=3) == []
+        assert answerer.ask("平潭2022年存在哪些问题？").kind == "not_found"
+
+        Ingestor(stores).ingest_paths([SAMPLE_REPORTS / "pingtan_2022.txt"], progress=False)
+        hits = retriever.search(q, bodies=["平潭综合实验区"], years=[2022], k=3)
+        assert hits and all(h.passage.year == 2022 for h in hits)
+        assert retriever.idf("政府信息公开") > 0
+        ans = answerer.ask("平潭2022年存在哪些问题？")
+        assert ans.kind == "narrative" and all(c["year"] == 2022 for c in ans.citations)
+    finally:
+        stores.close()

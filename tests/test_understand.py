@@ -105,6 +105,16 @@ CASES: list[tuple[str, dict]] = [
     ("衡山縣2023年行政規範性文件制發了多少件？", dict(f=["normative_docs:issued"])),
     ("洪泽区2023年废止了多少件规范性文件？", dict(f=["normative_docs:repealed"])),
     ("衡山县2023年规章制发了几件", dict(f=["rules:issued"])),
+    (
+        "淮安市2024年行政规范性文件制发、废止和现行有效各多少？",
+        dict(b=[HA], f=["normative_docs:issued", "normative_docs:repealed", "normative_docs:in_force"]),
+    ),
+    (
+        "洪泽区2024年制发了多少行政规范性文件？现行有效多少？",
+        dict(f=["normative_docs:issued", "normative_docs:in_force"], narr=False),
+    ),
+    # ---- qualifiers no table column holds: the narrative is asked for beside the table figure
+    ("衡山县2023年县本级通过网上提交的政府信息公开申请有多少件？", dict(b=[HS], f=["new"], narr=True)),
     ("洪泽2024年的行政许可有多少", dict(b=[HZ], y=[2024], f=["licensing"])),
     ("衡山县二〇二三年的行政许可决定有多少件？", dict(y=[2023], f=["licensing"])),
     ("平潭2021年行政处罚多少", dict(f=["penalty"])),
@@ -221,6 +231,21 @@ def _check(q, exp: dict) -> None:  # noqa: ANN001
 @pytest.mark.parametrize(("question", "exp"), CASES, ids=[c[0][:30] for c in CASES])
 def test_understand_table(question, exp, catalog):
     _check(understand(question, catalog), exp)
+
+
+def test_several_table_two_columns_become_one_figure_each_in_the_order_asked(catalog):
+    q = understand("平潭2022年制发、废止了多少规范性文件？现行有效多少？", catalog)
+    assert [(f.table, f.row, f.column) for f in q.figures] == [
+        ("二", "normative_docs", c) for c in ("issued", "repealed", "in_force")
+    ]
+    assert q.operation == "single"
+
+
+def test_qualifiers_are_recorded_and_only_where_asked(catalog):
+    q = understand("衡山县2023年县本级通过网上提交的政府信息公开申请有多少件？", catalog)
+    assert q.qualifiers == ["县本级", "网上"] and q.wants_narrative and q.figures
+    assert understand("衡山县2023年收到多少申请？", catalog).qualifiers == []
+    assert understand("平潭2022年书面申请有几件", catalog).qualifiers == ["书面"]
 
 
 def test_withheld_mentions_neighbours(catalog):
