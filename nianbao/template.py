@@ -311,5 +311,5 @@ SECTION_WORDS: dict[str, tuple[str, ...]] = {
 QUALIFIER_WORDS: dict[str, tuple[str, ...]] = {
     "channel": ("网上", "网络", "在线", "网申", "线上", "书面", "当面", "现场", "信函", "邮寄", "电话", "传真",
                 "电子邮件", "邮件", "电子邮箱", "online", "in writing", "by mail", "by post", "by phone", "by email"),
-    "level": ("县本级", "市本级", "区本级", "省本级", "本级", "乡镇", "街道"),
+    "level": ("县本级", "市本级", "区本级", "省本级", "本级", "乡镇"),  # not 街道: it ends place names
 }
