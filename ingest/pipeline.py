@@ -4,7 +4,8 @@ Per file: same content (sha256) already stored = no-op; otherwise parse, embed t
 any write), then in one SQL transaction replace the file's old report and add the new one while the
 vectors go into Chroma; if Chroma fails the transaction rolls back and the vectors added are deleted,
 so SQL, Chroma and BM25 stay as they were. One broken file never stops the rest. After the batch the
-BM25 index is rebuilt from SQL and the cross-year rule R5 is re-run for the bodies touched.
+BM25 index is rebuilt from SQL and, for the bodies touched, ambiguous cells that a neighbouring
+year decides are settled (ingest.crossyear) and the cross-year rules R5/R6 are re-run.
 """
 
 from __future__ import annotations
@@ -12,14 +13,18 @@ from __future__ import annotations
 import hashlib
 import inspect
 import logging
+import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy import update
 from tqdm import tqdm
 
+from ingest import crossyear
 from nianbao.types import ParsedReport, Passage, RejectedFile, Violation
+from rag.factstore import facts as facts_table
 from rag.stores import Stores, open_stores
 
 log = logging.getLogger(__name__)
@@ -104,10 +109,45 @@ def _default_parse(path: str) -> ParsedReport:
     return parse_file(path)
 
 
+# A parent-level place printed before a body's own name (江苏省 / 淮安市 / 江苏省淮安市).
+_PARENT_PREFIX = re.compile(
+    r"^(?:[\u4e00-\u9fff]{2,7}?(?:省|自治区)|北京市|天津市|上海市|重庆市)?"
+    r"(?:[\u4e00-\u9fff]{2,6}?(?:市|自治州|地区|盟))?$"
+)
+# A body name that starts with a named place (洪泽区…, 城区…, 平潭综合实验区); 人民政府办公室 does not.
+_NAMED_PLACE = re.compile(
+    r"^[\u4e00-\u9fff]{1,12}?(?:自治区|自治州|自治县|自治旗|地区|省|市|州|县|区|旗|盟|镇|乡|街道)"
+)
+
+
 def same_body(a: str, b: str) -> bool:
-    """Two body names denote the same body: equal, or one is the other with a parent prefix
-    (洪泽区人民政府 / 淮安市洪泽区人民政府)."""
-    return a == b or (min(len(a), len(b)) >= 4 and (a.endswith(b) or b.endswith(a)))
+    """Two body names denote the same body: equal, or the longer is the shorter with its parent
+    places in front (洪泽区人民政府 / 淮安市洪泽区人民政府). A bare suffix is not enough: 和县 is
+    not 平和县, 城区 is not 东城区, and 人民政府办公室 names no body at all."""
+    if a == b:
+        return True
+    short, long_ = sorted((a, b), key=len)
+    if not long_.endswith(short) or short.startswith(("人民政府", "政府")):
+        return False
+    prefix = long_[: len(long_) - len(short)]
+    return bool(_PARENT_PREFIX.match(prefix)) and bool(_NAMED_PLACE.match(short))
+
+
+def same_report_body(a, b) -> bool:  # noqa: ANN001 - ReportRow
+    """Reports `a` and `b` come from the same body. Bodies are stored without parent prefixes, so
+    南京市鼓楼区 and 福州市鼓楼区 both become 鼓楼区人民政府: when both reports printed a prefixed name
+    (body or alias) and no prefixed name of one extends the other's, they are different bodies."""
+    if not same_body(a.body, b.body):
+        return False
+    core = min(a.body, b.body, key=len)
+
+    def prefixed(r) -> set[str]:  # noqa: ANN001
+        return {n for n in (r.body, *(r.aliases or [])) if n != core and n.endswith(core)}
+
+    pa, pb = prefixed(a), prefixed(b)
+    if not pa or not pb:
+        return True  # one side never printed its parents: nothing contradicts
+    return any(x.endswith(y) or y.endswith(x) for x in pa for y in pb)
 
 
 class Ingestor:
@@ -125,6 +165,7 @@ class Ingestor:
         self.stores = stores or open_stores()
         self.parse = parse or _default_parse
         self.supersede = supersede
+        self.last_settled = 0  # cells the last cross-year pass settled (ingest.crossyear)
 
     # ---------------------------------------------------------------- batch
     def ingest_paths(self, paths: Iterable[str | Path], progress: bool = True) -> IngestSummary:
@@ -161,6 +202,7 @@ class Ingestor:
             passages=sum(r.n_passages for r in changed),
             violations=sum(r.n_violations for r in changed),
             cross_year_violations=n_r5,
+            cross_year_settled=self.last_settled if changed else 0,
             store_reports=counts["reports"],
             store_facts=counts["facts"],
             store_passages=counts["passages"],
@@ -289,46 +331,86 @@ class Ingestor:
             st.vectors.delete(orphans)
 
     def rerun_cross_year(self, bodies: set[str]) -> int:
-        """Replace the cross-year violations (R5, soft R6) of every body group touched: one check per
-        pair of consecutive years. Returns how many are now stored for those groups."""
-        cross_year = _cross_year_fn()
-        if cross_year is None or not bodies:
+        """Redo the cross-year work of every body group touched, in one transaction: settle the
+        ambiguous cells that a neighbouring year decides (ingest.crossyear; earlier settlements are
+        undone first, so this is idempotent), then replace the cross-year violations (R5, soft R6),
+        one check per report against its same body's previous year. Returns how many violations
+        are now stored for those groups; `last_settled` counts the cells settled."""
+        self.last_settled = 0
+        if not bodies:
             return 0
         facts = self.stores.facts
         all_reports = facts.reports()
-        pairs: dict[tuple[str, str], tuple] = {}
-        involved: set[str] = set()
-        for b in sorted(bodies):
-            by_year: dict[int, object] = {}
-            for r in sorted((r for r in all_reports if same_body(r.body, b)), key=lambda r: (r.year, r.id)):
-                by_year.setdefault(r.year, r)
-                involved.add(r.id)
-            for year, rep in by_year.items():
-                prev = by_year.get(year - 1)
-                if prev is not None:
-                    pairs[(prev.id, rep.id)] = (prev, rep)
+        group = sorted(
+            (r for r in all_reports if any(same_body(r.body, b) for b in bodies)),
+            key=lambda r: (r.year, r.id),
+        )
+        stored: dict[str, list] = {}
+
+        def facts_of(rid: str) -> list:
+            if rid not in stored:
+                stored[rid] = facts.facts(report_id=rid)
+            return stored[rid]
+
+        printed = {}  # report id -> its facts as parsed (earlier cross-year settlements undone)
+
+        def as_parsed(rid: str) -> list:
+            if rid not in printed:
+                printed[rid] = crossyear.restore(facts_of(rid))
+            return printed[rid]
+
+        final: dict[str, list] = {}
+        for r in group:
+            prev, nxt = neighbour(all_reports, r, r.year - 1), neighbour(all_reports, r, r.year + 1)
+            final[r.id] = crossyear.settle(
+                as_parsed(r.id),
+                (prev.year, as_parsed(prev.id)) if prev else None,
+                (nxt.year, as_parsed(nxt.id)) if nxt else None,
+            )
+        updates = []
+        for r in group:
+            for old, new in zip(facts_of(r.id), final[r.id], strict=True):
+                if (old.value, old.uncertain, old.note) != (new.value, new.uncertain, new.note):
+                    updates.append((r.id, new))
+            self.last_settled += sum(1 for f in final[r.id] if crossyear.is_settled(f))
         found: list[tuple[str, list[Violation]]] = []
-        for prev, rep in pairs.values():
+        cross_year = _cross_year_fn()
+        for r in group:
+            prev = neighbour(all_reports, r, r.year - 1)
+            if cross_year is None or prev is None:
+                continue
             try:
-                items = _call_cross_year(
-                    cross_year,
-                    facts.facts(report_id=prev.id),
-                    facts.facts(report_id=rep.id),
-                    prev.year,
-                    rep.year,
-                )
+                prev_facts = final.get(prev.id) or as_parsed(prev.id)
+                items = _call_cross_year(cross_year, prev_facts, final[r.id], prev.year, r.year)
             except Exception:  # noqa: BLE001 - a rule bug must not lose the batch
-                log.exception("cross-year check %s -> %s failed", prev.id, rep.id)
+                log.exception("cross-year check %s -> %s failed", prev.id, r.id)
                 continue
             for v in items:
                 v.rule = v.rule or R5
-            found.append((rep.id, items))
+            found.append((r.id, items))
         with facts.engine.begin() as conn:
+            for rid, f in updates:
+                conn.execute(
+                    update(facts_table)
+                    .where(
+                        facts_table.c.report_id == rid,
+                        facts_table.c.table_no == f.table,
+                        facts_table.c.row == f.row,
+                        facts_table.c.col == f.column,
+                    )
+                    .values(value=f.value, uncertain=f.uncertain, note=f.note)
+                )
             for rule in CROSS_YEAR_RULES:
-                facts.delete_violations(rule, conn, report_ids=sorted(involved))
+                facts.delete_violations(rule, conn, report_ids=[r.id for r in group])
             for rid, items in found:
                 facts.add_violations(rid, items, conn)
         return sum(len(items) for _, items in found)
+
+
+def neighbour(reports: list, r, year: int):  # noqa: ANN001, ANN201 - ReportRow
+    """The report of `r`'s body for `year` (another file of the very same name first), or None."""
+    same = [o for o in reports if o.year == year and o.id != r.id and same_report_body(o, r)]
+    return min(same, key=lambda o: (o.body != r.body, o.id)) if same else None
 
 
 def _unique(ids: list[str]) -> list[str]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from itertools import product
 
 from ingest import labels
-from ingest.split import SplitOutcome, parse_number, split_row
+from ingest.split import SplitOutcome, candidates_note, parse_number, split_row
 from ingest.textgrid import RawRow, normalized_lines, rows_from_grids, rows_from_text
 from nianbao import template as T
 from nianbao.types import Fact, LoadedDocument, Section
@@ -39,6 +39,7 @@ class _Cell:
     computed: bool = False
     uncertain: bool = False
     note: str = ""
+    alts: str = ""  # an ambiguous cell's candidate splits (ingest.split.candidates_note), kept in its note
 
 
 @dataclass
@@ -71,7 +72,10 @@ def _from_outcome(out: SplitOutcome, n: int) -> tuple[list[_Cell], list[tuple[fl
     if out.values is not None:
         note = out.note if out.split else ""
         return [_Cell(v, out.raw if out.split else str(v), note=note) for v in out.values], []
-    return [_Cell(None, out.raw, uncertain=True, note=out.note) for _ in range(n)], out.candidates
+    return [
+        _Cell(None, out.raw, uncertain=True, note=out.note, alts=candidates_note(out.candidates, i))
+        for i in range(n)
+    ], out.candidates
 
 
 def read_cells(
@@ -192,7 +196,7 @@ def _fact(
         blank=cell.blank,
         computed=cell.computed,
         uncertain=cell.uncertain,
-        note=cell.note,
+        note="；".join(n for n in (cell.note, cell.alts) if n),
     )
 
 

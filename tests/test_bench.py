@@ -10,6 +10,7 @@ from eval.__main__ import main
 
 
 @pytest.mark.slow
+@pytest.mark.own_embedding_cache  # compares a cold cache with a warm one
 def test_bench_tiny(tmp_path, capsys):
     out = tmp_path / "bench.json"
     assert (

@@ -9,6 +9,8 @@ from langchain_core.embeddings import Embeddings
 from nianbao import settings as settings_mod
 from rag.embeddings import CachedEmbeddings, EmbeddingCache, get_embedder, load_backend
 
+pytestmark = pytest.mark.own_embedding_cache  # counts cache hits and entries of a fresh cache
+
 
 @pytest.fixture
 def home(tmp_path):
