@@ -60,11 +60,12 @@ def test_in_process_ingest_is_searchable_at_once(rag_stores, tmp_path):  # noqa:
 
     settings = replace(Settings(), home=tmp_path.resolve(), database_url=None, chroma_url=None)
     settings.embedding_cache_path.parent.mkdir(parents=True, exist_ok=True)
-    src = sqlite3.connect(rag_stores.settings.embedding_cache_path)  # passages already embedded
-    dst = sqlite3.connect(settings.embedding_cache_path)
-    src.backup(dst)
-    src.close()
-    dst.close()
+    if settings.embedding_cache_path != rag_stores.settings.embedding_cache_path:  # not a shared cache
+        src = sqlite3.connect(rag_stores.settings.embedding_cache_path)  # passages already embedded
+        dst = sqlite3.connect(settings.embedding_cache_path)
+        src.backup(dst)
+        src.close()
+        dst.close()
     stores = open_stores(settings)
     try:
         Ingestor(stores).ingest_paths([SAMPLE_REPORTS / "pingtan_2021.txt"], progress=False)
