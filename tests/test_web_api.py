@@ -83,3 +83,9 @@ def test_openapi_documents_the_routes(server):
     assert {"/api/ask", "/api/reports", "/api/facts"} <= set(spec["paths"])
     assert httpx.get(server.url + "/docs").status_code == 200
     assert httpx.post(server.url + "/api/ask", json={"question": ""}).status_code == 422
+
+
+def test_answerer_warmed_at_startup(server):
+    """app.py loads the models before serving, so the first question does not pay for them."""
+    log = server.log.read_text(encoding="utf-8")
+    assert "answering warmed up" in log and "warm-up failed" not in log

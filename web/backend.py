@@ -162,8 +162,20 @@ class Backend:
         return self.facts.facts(body=body, year=year, table=table, row=row, column=column)
 
     # ------------------------------------------------------------------ ingest
-    def ingest(self, paths: list[str], names: dict[str, str] | None = None) -> list[UploadResult]:
-        """Ingest files with the real pipeline; `names` maps a stored path to the name shown to staff."""
+    def warm(self) -> None:
+        """Load what the first question would otherwise pay for (embedding model, tokenizer,
+        catalog); called once at start-up, after the sample ingest."""
+        answerer = self.answerer()
+        warm = getattr(answerer, "warm", None)
+        if warm is not None:
+            warm()
+
+    def ingest(
+        self, paths: list[str], names: dict[str, str] | None = None, supersede: bool = True
+    ) -> list[UploadResult]:
+        """Ingest files with the real pipeline; `names` maps a stored path to the name shown to staff.
+        `supersede` (uploads): a report replaces the stored one of the same body and year, so a
+        corrected re-upload under another file name does not leave a duplicate."""
         stores = self.stores()
         if stores is None:
             return [
@@ -172,7 +184,7 @@ class Backend:
         from ingest.pipeline import Ingestor
 
         with self._lock:
-            summary = Ingestor(stores).ingest_paths(paths, progress=False)
+            summary = Ingestor(stores, supersede=supersede).ingest_paths(paths, progress=False)
         out = []
         for r in _field(summary, "results", []):
             path = str(_field(r, "path", ""))
