@@ -472,16 +472,36 @@ SAMPLE_BODY = {
 }
 
 
-def test_cross_year_pairs_only_reports_of_one_body(stores):
-    """All six samples: every R5/R6 violation and every settled cell comes from the same body's
-    neighbouring year (checked against SOURCES.md's file -> body, and by recomputing the figure)."""
+def test_cross_year_pairs_only_reports_of_one_body(stores, tmp_path):
+    """All six samples, plus a 2022 report of 洪泽区 (so hongze 2023 has a previous year that breaks
+    R5) and 2022/2023 decoys of other bodies: every R5/R6 violation and every settled cell comes from
+    the same body's neighbouring year (checked against the known file -> body, and by recomputing)."""
     from ingest.pipeline import neighbour
 
     parse_file = _real_parse()
-    summary = Ingestor(stores, parse=parse_file).ingest_paths([SAMPLES], progress=False)
-    assert summary.totals["ingested"] == len(SAMPLE_BODY), [r.reason for r in summary.results]
+    extra = {
+        "hongze_2022.json": ("洪泽区人民政府", 2022),  # carried_out 2, hongze 2023 carried_in 0: R5
+        "hexian_2022.json": ("和县人民政府", 2022),  # a suffix of 平和县, not the same body
+        "pinghe_2023.json": ("平和县人民政府", 2023),
+    }
+    for name, (body, year) in extra.items():
+        write_report(tmp_path / "extra" / name, body, year, 10, [f"{body}{year}年的段落。"])
+
+    def parse(path: str) -> ParsedReport:
+        return json_parse(path) if path.endswith(".json") else parse_file(path)
+
+    summary = Ingestor(stores, parse=parse).ingest_paths(
+        [SAMPLES, *sorted((tmp_path / "extra").iterdir())], progress=False
+    )
+    assert summary.totals["ingested"] == len(SAMPLE_BODY) + len(extra), [r.reason for r in summary.results]
+    body_of = {
+        **SAMPLE_BODY,
+        "hongze_2022.json": "洪泽",
+        "hexian_2022.json": "和县",
+        "pinghe_2023.json": "平和县",
+    }
     reports = stores.facts.reports()
-    source = {r.id: SAMPLE_BODY[Path(r.path).name] for r in reports}
+    source = {r.id: body_of[Path(r.path).name] for r in reports}
     by_id = {r.id: r for r in reports}
     paired = 0
     for r in reports:
@@ -490,8 +510,11 @@ def test_cross_year_pairs_only_reports_of_one_body(stores):
             if o is not None:
                 assert source[o.id] == source[r.id], (r.id, o.id)
                 paired += 1
-    assert paired == 4  # hongze 2023 <-> 2024, pingtan 2021 <-> 2022
+    assert paired == 6  # hongze 2022 <-> 2023 <-> 2024, pingtan 2021 <-> 2022
     cross = [v for v in stores.facts.violations() if v.rule in ("R5_carry_over", "R6_in_force")]
+    assert [(v.body, v.year, v.rule, v.printed, v.expected) for v in cross] == [
+        ("洪泽区人民政府", 2023, "R5_carry_over", 0, 2)
+    ]
     for v in cross:
         prev = [o for o in reports if o.year == v.year - 1 and source[o.id] == source[v.report_id]]
         assert len(prev) == 1, (v.report_id, v.message)  # only a same-body previous year can explain it
