@@ -97,7 +97,7 @@ def run(
         stores, ingest = build_store(reports, home)
         t0 = time.perf_counter()
         answerer = Answerer(stores)
-        answerer.catalog()  # load caches before timing questions
+        answerer.warm()  # load models and caches once, before timing questions
         warmup = round(time.perf_counter() - t0, 2)
         records = answer_all(answerer, questions, progress)
         summary = summarise(records)
