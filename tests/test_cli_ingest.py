@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import sqlite3
@@ -14,9 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "data" / "reports"
-NEGATIVE = Path("/work/shared/negative")
-HAS_PARSER = importlib.util.find_spec("ingest.parse") is not None
-needs_parser = pytest.mark.skipif(not HAS_PARSER, reason="ingest.parse not available yet")
+NEGATIVE = Path(__file__).parent / "data" / "negative"
 
 
 def run_cli(*args: str, home: Path) -> subprocess.CompletedProcess:
@@ -72,7 +69,6 @@ def test_nothing_ingestible_exits_nonzero(tmp_path):
     assert r.returncode == 1 and "no report files found" in r.stderr
 
 
-@needs_parser
 def test_cli_one_sample_then_unchanged(tmp_path):
     home = tmp_path / "home"
     src = tmp_path / "in"
@@ -86,15 +82,13 @@ def test_cli_one_sample_then_unchanged(tmp_path):
     assert "平潭" in r.stdout and "2021" in r.stdout and "rejected files (1)" in r.stdout
     first = db_counts(home)
     assert first["reports"] == 1 and first["facts"] > 20
-    if importlib.util.find_spec("ingest.passages"):
-        assert first["passages"] > 0
+    assert first["passages"] > 0
     assert (home / "bm25" / "ids.json").exists() and (home / "chroma").is_dir()
     r2 = run_cli(str(src), "--no-progress", home=home)
     assert r2.returncode == 0 and "unchanged" in r2.stdout and "0 ingested" in r2.stdout
     assert db_counts(home) == first
 
 
-@needs_parser
 def test_facts_command_prints_json_lines(tmp_path):
     import json
 
@@ -105,7 +99,6 @@ def test_facts_command_prints_json_lines(tmp_path):
 
 
 @pytest.mark.slow
-@needs_parser
 def test_cli_whole_sample_corpus_and_negatives(tmp_path):
     home = tmp_path / "home"
     args = [str(SAMPLES)]
@@ -117,7 +110,7 @@ def test_cli_whole_sample_corpus_and_negatives(tmp_path):
     n_samples = len([p for p in SAMPLES.iterdir() if p.suffix in (".txt", ".pdf", ".html", ".docx")])
     assert counts["reports"] == n_samples, r.stdout
     assert f"{n_samples} ingested" in r.stdout
-    if negatives:
-        assert f"rejected files ({len(negatives)})" in r.stdout
+    assert len(negatives) == 2
+    assert f"rejected files ({len(negatives)})" in r.stdout
     r2 = run_cli(str(SAMPLES), "--no-progress", home=home)
     assert f"{n_samples} unchanged" in r2.stdout and db_counts(home) == counts

@@ -17,7 +17,7 @@ from nianbao.types import RejectedFile
 ROOT = Path(__file__).resolve().parents[1]
 REPORTS = ROOT / "data" / "reports"
 EXPECTED = ROOT / "tests" / "data" / "expected"
-NEGATIVE = ROOT.parent / "shared" / "negative"
+NEGATIVE = Path(__file__).parent / "data" / "negative"
 SAMPLES = [
     "hengshan_2023.txt",
     "pingtan_2021.txt",

@@ -304,9 +304,6 @@ def test_passage_metadata_and_filtered_vector_query(stores, tmp_path):
 
 
 def test_cross_year_rule_runs_for_consecutive_years(stores, tmp_path):
-    validate = pytest.importorskip("ingest.validate")
-    if not hasattr(validate, "cross_year"):
-        pytest.skip("ingest.validate.cross_year not available yet")
     # 2022 carries 2 out; 2023 says 1 carried in: R5 must flag 2023.
     a = write_report(tmp_path / "a.json", "洪泽区人民政府", 2022, 10, ["段落。"])
     b = write_report(tmp_path / "b.json", "淮安市洪泽区人民政府", 2023, 10, ["段落二。"])
@@ -327,8 +324,9 @@ def test_cross_year_rule_runs_for_consecutive_years(stores, tmp_path):
 
 # ------------------------------------------------------------------------------ real sample reports
 def _real_parse():
-    parse = pytest.importorskip("ingest.parse")
-    return parse.parse_file
+    from ingest.parse import parse_file
+
+    return parse_file
 
 
 def test_real_sample_ingest_idempotent_and_replaced(stores, tmp_path):
@@ -385,9 +383,8 @@ def test_real_sample_changed_figure_replaces_facts(stores, tmp_path):
 
 def test_real_negative_pdf_rejected(stores):
     parse_file = _real_parse()
-    negative = sorted(Path("/work/shared/negative").glob("*.pdf"))[:1]
-    if not negative:
-        pytest.skip("no negative samples here")
+    negative = sorted((Path(__file__).parent / "data" / "negative").glob("*.pdf"))[:1]
+    assert negative, "tests/data/negative holds the non-report PDFs"
     summary = Ingestor(stores, parse=parse_file).ingest_paths(negative, progress=False)
     assert summary.results[0].status == "rejected" and summary.results[0].reason
     assert not summary.ok
