@@ -14,7 +14,7 @@ from nianbao.types import RejectedFile
 
 REPORTS = Path(__file__).resolve().parent.parent / "data" / "reports"
 NEGATIVE = Path(__file__).parent / "data" / "negative"
-BLANK_DOCX = Path("/work/shared/template_2021_blank.docx")
+BLANK_DOCX = Path(__file__).parent / "data" / "template_2021_blank.docx"
 TEXT_REPORTS = ["hengshan_2023.txt", "pingtan_2021.txt", "pingtan_2022.txt"]
 PDF_REPORTS = {"hongze_2023.pdf": 5, "hongze_2024.pdf": 5, "huaian_2024.pdf": 6}
 
