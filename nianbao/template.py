@@ -35,6 +35,7 @@ class Row:
     unit: str = "件"
     templates: tuple[str, ...] = TEMPLATES
     item: str | None = None  # table 二: 第二十条第（N）项
+    columns_2019: tuple[str, ...] | None = None  # table 二: the 2019 column set when it is not `columns` filtered
     group: bool = False  # a group row whose value is the sum of its children (no own cells in table 三)
 
 
@@ -65,7 +66,7 @@ T2_ROWS: list[Row] = [
     Row("other_services", "二", "其他对外管理服务事项", "其他对外管理服务事项", ("其他对外管理服务事项", "其他对外管理服务"), columns=("prev_items", "change", "decisions"), item="（五）", templates=("2019",)),
     Row("penalty", "二", "行政处罚", "行政处罚决定", ("行政处罚",), columns=("decisions", "prev_items", "change"), item="（六）"),
     Row("coercion", "二", "行政强制", "行政强制决定", ("行政强制",), columns=("decisions", "prev_items", "change"), item="（六）"),
-    Row("fees", "二", "行政事业性收费", "行政事业性收费金额", ("行政事业性收费",), columns=("amount", "prev_items", "change"), item="（八）"),
+    Row("fees", "二", "行政事业性收费", "行政事业性收费金额", ("行政事业性收费",), columns=("amount", "prev_items", "change"), item="（八）", columns_2019=("prev_items", "change")),
     Row("procurement", "二", "政府集中采购", "政府集中采购", ("政府集中采购",), columns=("items", "amount"), item="（九）", templates=("2019",)),
 ]
 
@@ -174,6 +175,8 @@ def t3_children(group: str, template: str = "2021") -> list[Row]:
 def t2_columns_for(row_code: str, template: str) -> tuple[str, ...]:
     """The columns a table 二 row has in one template, in print order."""
     r = row("二", row_code)
+    if template == "2019" and r.columns_2019 is not None:
+        return r.columns_2019  # 2019 （八） prints 上一年项目数量 · 本年增/减, no amount
     return tuple(c for c in r.columns if template in T2_COLUMNS[c].templates)
 
 

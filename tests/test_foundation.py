@@ -70,6 +70,8 @@ def test_table2_columns_depend_on_template():
     assert T.t2_columns_for("normative_docs", "2021") == ("issued", "repealed", "in_force")
     assert T.t2_columns_for("normative_docs", "2019") == ("made", "published", "total_public")
     assert T.t2_columns_for("fees", "2021") == ("amount",)
+    assert T.t2_columns_for("fees", "2019") == ("prev_items", "change")
+    assert T.t2_columns_for("procurement", "2019") == ("items", "amount")
 
 
 def test_lexicon_points_at_real_rows():
