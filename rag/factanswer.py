@@ -56,6 +56,11 @@ class CellValue:
     def uncertain(self) -> bool:
         return any(f.uncertain for f in self.facts)
 
+    @property
+    def undecidable(self) -> bool:
+        """Printed (or summed) but no number can be given: a cell it rests on could not be read."""
+        return not self.missing and self.value is None
+
 
 def default_column(table: str, row_code: str, template: str) -> str:
     """The column a question means when it names only the row (三/四: total; 二: the first)."""
@@ -160,8 +165,10 @@ class FactBook:
         if printed is not None and not (printed.computed and child_facts):
             return CellValue(rf.report, table, row_code, col, printed.value, printed.unit or unit, [printed])
         if child_facts:
-            total = sum(f.value or 0 for _, f in child_facts)
-            parts = [(short_row("三", c.code), f.value or 0, f) for c, f in child_facts]
+            # one undecidable child makes the group total undecidable: never sum only the known parts
+            known = all(f.value is not None for _, f in child_facts)
+            total = sum(f.value or 0 for _, f in child_facts) if known else None
+            parts = [(short_row("三", c.code), f.value, f) for c, f in child_facts]
             return CellValue(
                 rf.report, table, row_code, col, total, unit, [f for _, f in child_facts], parts, summed=True
             )
@@ -283,7 +290,7 @@ class _Answer:
         facts = cv.facts
         extra = []
         if cv.summed:
-            nonzero = [f for f in facts if f.value]
+            nonzero = [f for f in facts if f.value is None or f.value]
             facts = nonzero or facts
             extra.append(self.cite_group(cv))
         return self.cites.marks(extra + [self.cite_fact(f, cv.report) for f in facts])
@@ -292,14 +299,19 @@ class _Answer:
         """A group row printed without cells (e.g. （三）不予公开): cited as the sum of its children."""
         meta = T.row(cv.table, cv.row)
         col_label = T.column(cv.table, cv.column).label
-        arith = "+".join(fmt_num(v) for _, v, _ in cv.parts if v) or "0"
+        arith = "+".join(fmt_num(v) for _, v, _ in cv.parts if v is None or v) or "0"
         first = cv.facts[0] if cv.facts else None
         return Citation(
             report=cv.report.id,
             body=cv.report.body,
             year=cv.report.year,
             section=cv.table,
-            text=f"表{cv.table} {meta.label} / {col_label}：{fmt_num(cv.value)}（表中未单列，为各子项之和 {arith}）",
+            text=f"表{cv.table} {meta.label} / {col_label}："
+            + (
+                f"{fmt_num(cv.value)}（表中未单列，为各子项之和 {arith}）"
+                if cv.value is not None
+                else f"无法确定（表中未单列，子项 {arith} 中有无法确定的数字）"
+            ),
             cell={
                 "table": cv.table,
                 "row": cv.row,
@@ -360,6 +372,8 @@ class _Answer:
             if tpl not in meta.templates:
                 return f"报告采用{tpl}年版表格，该版表格没有「{meta.label}」一项"
             return f"报告表{cv.table}中没有「{label}」的数字"
+        if cv.value is None and cv.summed:
+            return f"**{label}**：{self.undecided_sum(cv)}" + self.marks(cv)
         if cv.value is None:
             return f"**{label}**：{self.undecided(cv)}" + self.marks(cv)
         self.add_figure(cv)
@@ -388,6 +402,33 @@ class _Answer:
         if f is not None:
             self.stated.add((f.report_id, f.key()))
         return text + "）"
+
+    def undecided_sum(self, cv: CellValue) -> str:
+        """A group total whose children include an undecidable cell: no total, the known parts and
+        the undecidable ones with their printed text."""
+        known = [(n, v) for n, v, _ in cv.parts if v is not None]
+        unknown = [(n, f) for n, v, f in cv.parts if v is None]
+        text = "总数无法确定，不给出合计"
+        if known:
+            text += "（已知部分：" + "、".join(f"{n}{fmt_num(v)}{cv.unit}" for n, v in known) + "）"
+        items = []
+        for n, f in unknown:
+            item = f"{n}（原文：「{escape_md(f.raw or '')}」"
+            if f.note and f.note not in self.said:
+                self.said.add(f.note)
+                item += f"；解析说明：{escape_md(f.note)}"
+            items.append(item + "）")
+            self.stated.add((f.report_id, f.key()))
+        return text + "；无法确定的子项：" + "、".join(items)
+
+    def cannot_derive(self, who: str, cvs: list[CellValue], what: str) -> bool:
+        """True (and one line said) when a derived figure rests on an undecidable cell."""
+        bad = [cv for cv in cvs if cv.undecidable]
+        if not bad:
+            return False
+        names = "、".join(dict.fromkeys(f"「{cell_label(cv.table, cv.row, cv.column)}」" for cv in bad))
+        self.line(f"{who}{names}的数字无法确定，因此无法计算{what}，不给出结果。")
+        return True
 
     def t4_parts(self, cv: CellValue) -> str:
         """「（结果纠正1件、其他结果1件）[2][3]」: the nonzero results behind a table 四 total."""
@@ -585,7 +626,9 @@ class FactAnswerer:
             if f.table == "四"
         ]
         t4 = [cv for cv in t4 if not cv.missing]
-        if len(t4) >= 2 and len({cv.column for cv in t4}) == 1:
+        if len(t4) >= 2 and len({cv.column for cv in t4}) == 1 and any(cv.undecidable for cv in t4):
+            line += "其中有数字无法确定，不给出合计。"
+        elif len(t4) >= 2 and len({cv.column for cv in t4}) == 1:
             total = sum(cv.value or 0 for cv in t4)
             arith = "+".join(fmt_num(cv.value) for cv in t4)
             out.derived(rf.report, total, t4[0].unit, arith)
@@ -646,6 +689,10 @@ class FactAnswerer:
         unit = cvs[0].unit
         who = rfs[0].report.body + ("" if len(rfs) > 1 else f"{rfs[0].report.year}年")
         years = f"{rfs[0].report.year}—{rfs[-1].report.year}年" if len(rfs) > 1 else ""
+        if any(cv.undecidable for cv in cvs):
+            out.line(f"{who}{years}{phrases}。")
+            out.cannot_derive(who + years, cvs, "合计")
+            return
         out.derived(rfs[-1].report, total, unit, arith)
         out.line(f"{who}{years}{phrases}，合计 {arith} = **{fmt_num(total)}{unit}**。")
 
@@ -669,6 +716,10 @@ class FactAnswerer:
         num = sum(cv.value or 0 for cv in nums)
         arith = "+".join(fmt_num(cv.value) for cv in nums)
         arith = f"({arith})" if len(nums) > 1 else arith
+        if any(cv.undecidable for cv in [*nums, den]):
+            out.line(f"{self._who(rf)}{phr}，{den_phr}。")
+            out.cannot_derive(self._who(rf), [*nums, den], name)
+            return None
         if not den.value:
             out.line(f"{self._who(rf)}{phr}，{den_phr}，分母为0，无法计算{name}。")
             return None
@@ -701,15 +752,21 @@ class FactAnswerer:
         if not bodies and q.operation == "rank":
             bodies = sorted(catalog.bodies)
         results: list[tuple[ReportFacts, float]] = []
+        undecided: list[ReportFacts] = []
         for b in bodies:
             for rf in self.reports_for(b, self.years_for(q, catalog, b)):
-                results.extend((rf, r) for r in self._measure(q, rf, out))
-        if len({rf.report.body for rf, _ in results}) > 1:
+                n = len(out.lines)
+                rates = self._measure(q, rf, out)
+                results.extend((rf, r) for r in rates)
+                if not rates and any("无法确定" in line for line in out.lines[n:]):
+                    undecided.append(rf)
+        if len({rf.report.body for rf, _ in results} | {rf.report.body for rf in undecided}) > 1:
             name = "实质公开率" if q.measure == "disclosure_rate" else "纠错率"
             ordered = sorted(results, key=lambda x: -x[1])
-            out.line(
-                f"按{name}从高到低：" + " > ".join(f"{self._who(rf)}{fmt_pct(r)}" for rf, r in ordered) + "。"
-            )
+            line = f"按{name}从高到低：" + " > ".join(f"{self._who(rf)}{fmt_pct(r)}" for rf, r in ordered)
+            if undecided:
+                line += "；" + "、".join(self._who(rf) for rf in undecided) + "：无法确定（未参与排序）"
+            out.line(line + "。")
 
     def _measure(self, q: Query, rf: ReportFacts, out: _Answer) -> list[float]:
         rates: list[float] = []
@@ -735,6 +792,8 @@ class FactAnswerer:
                     continue
                 name = T.row("四", r).short
                 phr = "、".join(out.phrase(cv) for cv in (corr, total, pend) if not cv.missing)
+                if out.cannot_derive(f"{self._who(rf)}{phr}；", [corr, total, pend], f"{name}纠错率"):
+                    continue
                 parts = [self.book.get(rf, "四", r, c) for c in ("upheld", "corrected", "other")]
                 bases = [
                     (
@@ -743,7 +802,7 @@ class FactAnswerer:
                         f"({fmt_num(total.value)}-{fmt_num(pend.value or 0)})",
                     )
                 ]
-                if all(not p.missing for p in parts):
+                if all(not p.missing and not p.undecidable for p in parts):
                     by_parts = sum(p.value or 0 for p in parts)
                     if by_parts != bases[0][1]:
                         bases.append(
@@ -784,6 +843,10 @@ class FactAnswerer:
             if va.missing or vb.missing:
                 continue
             pa, pb = out.phrase(va), out.phrase(vb)
+            if va.undecidable or vb.undecidable:
+                out.line(f"{b.report.body}：{a.report.year}年{pa}，{b.report.year}年{pb}。")
+                out.cannot_derive(b.report.body, [va, vb], "两年的变化")
+                continue
             delta = (vb.value or 0) - (va.value or 0)
             line = f"{b.report.body}：{a.report.year}年{pa}，{b.report.year}年{pb}；"
             word = "增加" if delta > 0 else ("减少" if delta < 0 else "持平")
@@ -822,7 +885,13 @@ class FactAnswerer:
                     rows.append((cv, f"- {self._who(rf)}：{out.phrase(cv)}"))
         out.line("\n".join(line for _, line in rows))
         present = [cv for cv, _ in rows if not cv.missing and cv.value is not None]
-        if len(present) >= 2 and len(q.figures) == 1 and len({(cv.row, cv.column) for cv in present}) == 1:
+        same = len(q.figures) == 1 and len({(cv.row, cv.column) for cv, _ in rows if not cv.missing}) == 1
+        unknown = [cv for cv, _ in rows if cv.undecidable]
+        if unknown and same:
+            who = "、".join(dict.fromkeys(f"{cv.report.body}{cv.report.year}年" for cv in unknown))
+            out.line(f"{who}的数字无法确定，无法比较多少，也不给出合计。")
+            return
+        if len(present) >= 2 and same:
             top = max(present, key=lambda cv: cv.value)
             low = min(present, key=lambda cv: cv.value)
             total = sum(cv.value for cv in present)
@@ -840,21 +909,25 @@ class FactAnswerer:
         year = max(q.years) if q.years else catalog.newest_year
         if year is None:
             return
-        bodies = sorted(b for b, ys in catalog.years.items() if year in ys)
+        named = sorted(set(q.bodies)) if len(set(q.bodies)) >= 2 else []
+        bodies = sorted(b for b, ys in catalog.years.items() if year in ys and (not named or b in named))
         rfs = self.reports_for_each(bodies, year)
         for fig in q.figures:
-            vals = []
+            vals, unknown = [], []
             for rf in rfs:
                 col = self.columns(q, fig, rf.report.template)[0]
                 cv = self.book.get(rf, fig.table, fig.row, col)
-                if not cv.missing and cv.value is not None:
+                if cv.undecidable:
+                    unknown.append(cv)  # listed as 无法确定, never silently dropped
+                elif not cv.missing:
                     vals.append(cv)
             vals.sort(key=lambda cv: -(cv.value or 0))
-            label = (
-                cell_label(fig.table, fig.row, vals[0].column) if vals else T.row(fig.table, fig.row).short
-            )
-            head = f"{year}年库中共有{len(bodies)}个机关的报告（{'、'.join(bodies)}），按「{label}」排序："
+            first = (vals or unknown)[0] if vals or unknown else None
+            label = cell_label(fig.table, fig.row, first.column) if first else T.row(fig.table, fig.row).short
+            scope = "所问" if named and len(named) < len(catalog.bodies) else "库中共有"
+            head = f"{year}年{scope}{len(bodies)}个机关的报告（{'、'.join(bodies)}），按「{label}」排序："
             items = [f"{i}. {cv.report.body}：{out.phrase(cv)}" for i, cv in enumerate(vals, 1)]
+            items += [f"- {cv.report.body}：无法确定，未参与排序。{out.phrase(cv)}" for cv in unknown]
             out.line(head + "\n" + "\n".join(items))
 
     def reports_for_each(self, bodies: list[str], year: int) -> list[ReportFacts]:

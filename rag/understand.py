@@ -562,11 +562,13 @@ def _apply_columns(figs: list[FigureRef], cols: dict, applicants: list[str]) -> 
     return out
 
 
-def _operation(q: Query, norm: str, hint: str | None, n_figs_named: int) -> str:
+def _operation(q: Query, norm: str, hint: str | None, n_figs_named: int, n_bodies_named: int = 0) -> str:
     if _LIST.search(norm) and not q.figures:
         return "list"
-    if _RANK_STRONG.search(norm) or (_RANK.search(norm) and re.search(r"哪|which", norm) and q.figures):
+    if _RANK_STRONG.search(norm):
         return "rank"
+    if _RANK.search(norm) and re.search(r"哪|which", norm) and q.figures and n_bodies_named < 2:
+        return "rank"  # 「哪个…更多」 over named bodies is a comparison of exactly those (below)
     if _TREND.search(norm) or hint == "all" or len(q.years) >= 3:
         return "trend"
     if len(q.bodies) >= 2:
@@ -706,7 +708,7 @@ def understand(
         q.operation = ctx.operation if ctx.operation in ("single", "breakdown", "share") else "single"
         q.measure = q.measure or getattr(ctx, "measure", None)
     else:
-        q.operation = _operation(q, norm, hint, n_named)
+        q.operation = _operation(q, norm, hint, n_named, len(named_bodies))
     if q.operation == "rank" and len(named_bodies) < 2:
         q.bodies = list(catalog.bodies)
     return q

@@ -128,3 +128,60 @@ def test_undecidable_cell_says_so_shows_raw_text_and_candidates_and_invents_noth
         cites
     )
     assert "= 无法确定" in cites.markdown()
+
+
+def _store_with_undecidable(tmp_path, names: list[str], undecidable: set[tuple[str, str, str]]) -> FactStore:
+    """Real sample reports in a tmp SQLite store, with chosen cells (body, table, row) made undecidable
+    the way the parser records them: value None, uncertain, the printed text kept."""
+    store = FactStore(f"sqlite:///{tmp_path / 'facts.sqlite3'}")
+    for name in names:
+        parsed = parse_file(PROJECT_ROOT / "data" / "reports" / name)
+        facts = [
+            replace(f, value=None, uncertain=True, raw="1l7", note="")
+            if (parsed.meta.body, f.table, f.row) in undecidable and f.column == "total"
+            else f
+            for f in parsed.facts
+        ]
+        store.replace_report(replace(parsed, facts=facts, passages=[]), [])
+    return store
+
+
+def test_group_total_with_an_undecidable_child_is_not_summed(tmp_path):
+    store = _store_with_undecidable(tmp_path, ["hengshan_2023.txt"], {(HENGSHAN, "三", "withheld.process")})
+    book, catalog = FactBook(store), Catalog.from_store(store)
+    res, _ = run(book, catalog, bodies=[HENGSHAN], years=[2023], figures=[FigureRef("三", "withheld")])
+    assert "总数无法确定" in res.text and "国家秘密1件" in res.text and "「1l7」" in res.text
+    assert "不予公开1件" not in res.text and "不予公开2件" not in res.text
+    assert not any(f.row == "withheld" for f in res.figures)
+    # a share that rests on it gives no number either
+    share, _ = run(
+        book,
+        catalog,
+        bodies=[HENGSHAN],
+        years=[2023],
+        figures=[FigureRef("三", "withheld"), FigureRef("三", "handled_total")],
+        operation="share",
+    )
+    assert "无法计算" in share.text and "「不予公开」" in share.text and "%" not in share.text
+    assert not any(f.unit == "%" for f in share.figures)
+
+
+def test_rank_and_compare_list_an_undecidable_body_instead_of_dropping_it(tmp_path):
+    store = _store_with_undecidable(tmp_path, ["hongze_2024.pdf", "huaian_2024.pdf"], {(HONGZE, "三", "new")})
+    book, catalog = FactBook(store), Catalog.from_store(store)
+    rank, _ = run(book, catalog, years=[2024], figures=[FigureRef("三", "new")], operation="rank")
+    assert "1. 淮安市人民政府：" in rank.text and "洪泽区人民政府：无法确定" in rank.text
+    assert "2. 洪泽区人民政府" not in rank.text
+    both = [HONGZE, "淮安市人民政府"]
+    cmp_, _ = run(
+        book, catalog, bodies=both, years=[2024], figures=[FigureRef("三", "new")], operation="compare"
+    )
+    assert "洪泽区人民政府2024年的数字无法确定，无法比较" in cmp_.text
+    assert "多于" not in cmp_.text and "合计 " not in cmp_.text
+    assert not any(f.derived for f in cmp_.figures)
+
+
+def test_compare_of_named_bodies_is_not_a_ranking_of_all(answerer):  # noqa: F811
+    ans = answerer.ask("2024年淮安市和洪泽区哪个收到的申请更多？")
+    assert "库中共有" not in ans.answer and "多于" in ans.answer
+    assert {c["body"] for c in ans.citations if c.get("cell")} == {HONGZE, "淮安市人民政府"}

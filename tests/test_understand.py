@@ -178,6 +178,8 @@ CASES: list[tuple[str, dict]] = [
     ("2023年衡山县和洪泽区谁收到的政府信息公开申请多？", dict(b=[HS, HZ], y=[2023], f=["new"], op="compare")),
     ("衡山和洪泽2023年比较", dict(b=[HS, HZ], op="compare")),
     ("哪个地方2024年收到的申请最多", dict(b=ALL, y=[2024], f=["new"], op="rank")),
+    ("2024年淮安市和洪泽区哪个收到的申请更多", dict(b=[HA, HZ], y=[2024], f=["new"], op="compare")),
+    ("2023年衡山县哪个收到的申请更多", dict(b=ALL, y=[2023], f=["new"], op="rank")),
     ("各地行政复议数量排名", dict(b=ALL, f=["review"], op="rank")),
     ("收录了哪些报告", dict(op="list")),
     # ---- bodies: aliases, partial names, unknown, ambiguity
