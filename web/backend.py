@@ -1,22 +1,17 @@
 """One seam between the web app and the rest of Nianbao (stores, answerer, ingestor).
 
-The UI and the API never import rag/ingest directly: they ask a `Backend`. Imports are guarded so
-the app stays runnable (showing 「系统初始化中」) while a part is missing or failing to load.
+The UI and the API never import rag/ingest directly: they ask a `Backend`.
 """
 
 from __future__ import annotations
 
-import logging
 import threading
-import time
 from dataclasses import dataclass, field
-from typing import Any
 
+from ingest.pipeline import Ingestor
+from rag.answer import Answerer
 from rag.factstore import FactStore, ReportRow, StoredFact, StoredPassage, StoredViolation
-
-log = logging.getLogger(__name__)
-
-NOT_READY = "系统初始化中，请稍后再试。"
+from rag.stores import Stores, open_stores
 
 
 @dataclass
@@ -48,60 +43,29 @@ class Catalog:
         return sorted({y for ys in self.years.values() for y in ys})
 
 
-def _field(obj: Any, name: str, default: Any = None) -> Any:
-    if isinstance(obj, dict):
-        return obj.get(name, default)
-    return getattr(obj, name, default)
-
-
 class Backend:
-    """Lazily opens the stores and the answerer once per process; thread-safe for Gradio workers."""
+    """Opens the stores and the answerer once per process; thread-safe for Gradio workers."""
 
     def __init__(self) -> None:
         self._lock = threading.RLock()
-        self._stores = None
-        self._answerer = None
-        self._facts: FactStore | None = None
-        self.error: str | None = None
+        self._stores: Stores | None = None
+        self._answerer: Answerer | None = None
 
     # ------------------------------------------------------------------ plumbing
-    @property
-    def facts(self) -> FactStore:
-        with self._lock:
-            if self._facts is None:
-                stores = self.stores()
-                self._facts = getattr(stores, "facts", None) if stores is not None else None
-                if self._facts is None:
-                    self._facts = FactStore()
-            return self._facts
-
-    def stores(self):  # noqa: ANN201 - rag.stores.Stores when available
+    def stores(self) -> Stores:
         with self._lock:
             if self._stores is None:
-                try:
-                    from rag.stores import open_stores
-
-                    self._stores = open_stores()
-                except Exception as e:  # noqa: BLE001 - keep the app up, say why
-                    self.error = f"存储未就绪：{e}"
-                    log.warning("stores unavailable: %s", e)
-                    return None
+                self._stores = open_stores()
             return self._stores
 
-    def answerer(self):  # noqa: ANN201 - rag.answer.Answerer when available
+    @property
+    def facts(self) -> FactStore:
+        return self.stores().facts
+
+    def answerer(self) -> Answerer:
         with self._lock:
             if self._answerer is None:
-                stores = self.stores()
-                if stores is None:
-                    return None
-                try:
-                    from rag.answer import Answerer
-
-                    self._answerer = Answerer(stores)
-                except Exception as e:  # noqa: BLE001
-                    self.error = f"问答模块未就绪：{e}"
-                    log.warning("answerer unavailable: %s", e)
-                    return None
+                self._answerer = Answerer(self.stores())
             return self._answerer
 
     # ------------------------------------------------------------------ questions
@@ -113,24 +77,11 @@ class Backend:
         year: int | None = None,
         context: dict | None = None,
     ) -> dict:
-        """The Answer JSON (docs/INTERNALS.md) for one question; a not-ready answer when rag is missing."""
-        t0 = time.perf_counter()
-        answerer = self.answerer()
-        if answerer is None:
-            return {
-                "question": question,
-                "answer": NOT_READY,
-                "kind": "not_found",
-                "figures": [],
-                "citations": [],
-                "warnings": [self.error] if self.error else [],
-                "latency_ms": round((time.perf_counter() - t0) * 1000, 1),
-                "context": context or {},
-            }
-        answer = answerer.ask(
+        """The Answer JSON (docs/INTERNALS.md) for one question."""
+        answer = self.answerer().ask(
             question, history=history or None, body=body or None, year=year or None, context=context or None
         )
-        return answer.to_dict() if hasattr(answer, "to_dict") else dict(answer)
+        return answer.to_dict()
 
     # ------------------------------------------------------------------ browsing
     def catalog(self) -> Catalog:
@@ -163,12 +114,9 @@ class Backend:
 
     # ------------------------------------------------------------------ ingest
     def warm(self) -> None:
-        """Load what the first question would otherwise pay for (embedding model, tokenizer,
-        catalog); called once at start-up, after the sample ingest."""
-        answerer = self.answerer()
-        warm = getattr(answerer, "warm", None)
-        if warm is not None:
-            warm()
+        """Load what the first question would otherwise pay for (models, indexes, facts); called once
+        at start-up, after the sample ingest."""
+        self.answerer().warm()
 
     def ingest(
         self, paths: list[str], names: dict[str, str] | None = None, supersede: bool = True
@@ -176,31 +124,21 @@ class Backend:
         """Ingest files with the real pipeline; `names` maps a stored path to the name shown to staff.
         `supersede` (uploads): a report replaces the stored one of the same body and year, so a
         corrected re-upload under another file name does not leave a duplicate."""
-        stores = self.stores()
-        if stores is None:
-            return [
-                UploadResult(names.get(p, p) if names else p, "rejected", reason=NOT_READY) for p in paths
-            ]
-        from ingest.pipeline import Ingestor
-
         with self._lock:
-            summary = Ingestor(stores, supersede=supersede).ingest_paths(paths, progress=False)
-        out = []
-        for r in _field(summary, "results", []):
-            path = str(_field(r, "path", ""))
-            out.append(
-                UploadResult(
-                    name=(names or {}).get(path, path),
-                    status=_field(r, "status", ""),
-                    body=_field(r, "body"),
-                    year=_field(r, "year"),
-                    n_facts=_field(r, "n_facts", 0) or 0,
-                    n_passages=_field(r, "n_passages", 0) or 0,
-                    n_violations=_field(r, "n_violations", 0) or 0,
-                    reason=_field(r, "reason", "") or "",
-                )
+            summary = Ingestor(self.stores(), supersede=supersede).ingest_paths(paths, progress=False)
+        return [
+            UploadResult(
+                name=(names or {}).get(str(r.path), str(r.path)),
+                status=r.status,
+                body=r.body,
+                year=r.year,
+                n_facts=r.n_facts,
+                n_passages=r.n_passages,
+                n_violations=r.n_violations,
+                reason=r.reason,
             )
-        return out
+            for r in summary.results
+        ]
 
     def is_empty(self) -> bool:
         return not self.facts.reports()
