@@ -19,6 +19,7 @@ __all__ = [
     "normalize_line",
     "to_simplified",
     "strip_pinyin",
+    "clean_original",
     "repair_punctuation",
     "unify_width",
     "strip_clutter",
@@ -235,3 +236,11 @@ def clutter_spans(text: str) -> list[tuple[int, int]]:
             spans.extend((offset + m.start(), offset + m.end()) for m in _INLINE_CLUTTER.finditer(line))
         offset = end + 1
     return spans
+
+
+def clean_original(text: str) -> str:
+    """The report's own words for quoting and labels: original characters (a traditional-character
+    report stays traditional, DESIGN.md), only mirror artifacts removed: pinyin after characters,
+    mixed widths, doubled punctuation."""
+    text = unicodedata.normalize("NFC", text or "")
+    return repair_punctuation(unify_width(strip_pinyin(text)))

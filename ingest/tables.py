@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from itertools import product
 
 from ingest import labels
+from ingest.normalize import clean_original
 from ingest.split import SplitOutcome, candidates_note, parse_number, split_row
 from ingest.textgrid import RawRow, normalized_lines, rows_from_grids, rows_from_text
 from nianbao import template as T
@@ -189,7 +190,7 @@ def _fact(
         value=cell.value,
         unit=col.unit if table == "二" else "件",
         raw=cell.raw,
-        row_label=row_label or (src.label_orig if src else row.label) or row.label,
+        row_label=clean_original(row_label or (src.label_orig if src else row.label) or row.label),
         column_label=col.label,
         page=src.page if src else None,
         line=src.line if src else None,

@@ -9,11 +9,10 @@ before it goes into markdown.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
-from ingest.normalize import repair_punctuation, strip_pinyin, to_simplified, unify_width
+from ingest.normalize import clean_original, to_simplified
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]#|~>])")
 
@@ -152,14 +151,6 @@ def enumeration(text: str, limit: int) -> str:
     ]
     per_item = max(60, (limit - len(lead)) // len(items))
     return lead + "".join(_clip(it, per_item) for it in items)
-
-
-def clean_original(text: str) -> str:
-    """The report's own words for quoting: original characters (a traditional-character report stays
-    traditional, DESIGN.md), only mirror artifacts removed: pinyin after characters, mixed widths,
-    doubled punctuation."""
-    text = unicodedata.normalize("NFC", text or "")
-    return repair_punctuation(unify_width(strip_pinyin(text)))
 
 
 def _matching(text: str) -> str:
