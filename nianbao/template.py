@@ -252,7 +252,7 @@ LEXICON: list[Term] = [
     Term(("其他处理", "other handling"), "三", "other_handling"),
     Term(("逾期不补正", "不补正"), "三", "other_handling.no_correction"),
     Term(("逾期未缴", "未缴纳费用", "缴纳费用", "收费通知"), "三", "other_handling.fee_unpaid"),
-    Term(("予以公开", "同意公开", "公开了", "全部公开", "准予公开", "granted", "disclosed", "approved"), "三", "granted"),
+    Term(("予以公开", "同意公开", "公开了", "全部公开", "准予公开", "granted", "grant in full", "granted in full", "fully granted", "grant", "disclosed", "approved"), "三", "granted"),
     Term(("部分公开", "partially", "partial"), "三", "partial"),
     Term(("收到", "受理", "新收", "申请数量", "申请量", "多少申请", "多少件申请", "申请多少", "requests received", "received", "requests", "applications"),
          "三", "new"),

@@ -83,6 +83,7 @@ CASES: list[tuple[str, dict]] = [
     ("平潭2022年科研机构的申请", dict(f=["new:research"], ap=["research"])),
     ("衡山县2023年企业申请被拒绝多少", dict(f=["withheld:business"], ap=["business"])),
     ("How many requests did companies file in Pingtan in 2022?", dict(b=[PT], y=[2022], f=["new:business"])),
+    ("What share of requests did Huai'an grant in full in 2024?", dict(y=[2024], f=["granted"], op="share")),
     ("淮安市2024年企业申请占全部新收申请的比例是多少？", dict(f=["new:business"], op="share")),
     # ---- table 四
     ("平潭2022年复议被纠正的有几件", dict(b=[PT], y=[2022], f=["review:corrected"])),
