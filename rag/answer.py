@@ -21,6 +21,7 @@ from rag.compose import Citation, Citations, escape_md, key_sentences, quote_blo
 from rag.factanswer import FactAnswerer, FactBook
 from rag.query import Catalog, Context, Query, understand
 from rag.retrieve import Hit, Retriever, store_signature
+from rag.understand import split_clauses
 
 # A passage answers only when it holds enough of the question's content words (IDF-weighted
 # coverage, see Retriever.coverage): dense similarity of e5-small barely separates related from
@@ -165,9 +166,60 @@ class Answerer:
         catalog = self.catalog()
         ctx = self._context(catalog, history, context)
         q = understand(question, catalog, context=ctx, body=body, year=year)
-        ans = self._answer(q, catalog)
+        cites = Citations()
+        clauses = self._clauses(q, catalog, ctx, body, year)
+        if clauses:
+            ans = self._merge(q, [self._answer(c, catalog, cites) for c in clauses])
+        else:
+            ans = self._answer(q, catalog, cites)
+        ans.answer += cites.markdown()
+        ans.citations = cites.to_list()
         ans.latency_ms = round((time.perf_counter() - t0) * 1000, 1)
         return ans
+
+    @staticmethod
+    def _clauses(
+        q: Query, catalog: Catalog, ctx: Context | None, body: str | None, year: int | None
+    ) -> list[Query]:
+        """The clauses of a several-part question, each understood as a follow-up of the one
+        before (「行政诉讼有多少件？被纠正了几件？」), when the whole question's understanding misses
+        a figure some clause asks for; [] when the whole question is answered as one."""
+        texts = split_clauses(q.text)
+        if len(texts) < 2:
+            return []
+        parts: list[Query] = []
+        prev = ctx
+        for text in texts:
+            cq = understand(text, catalog, context=prev, body=body, year=year)
+            parts.append(cq)
+            prev = Context.from_query(cq)
+
+        def asked(x: Query) -> set:
+            return {(f.table, f.row, f.column) for f in x.figures} | ({x.measure} if x.measure else set())
+
+        whole = asked(q)
+        missed = any(asked(cq) - whole for cq in parts)
+        return parts if missed and all(cq.figures or cq.measure for cq in parts) else []
+
+    @staticmethod
+    def _merge(q: Query, parts: list[Answer]) -> Answer:
+        """One answer of the clauses' answers, in order; they already share one Citations."""
+        for a in parts:
+            if a.kind == "clarify":  # which body is meant is asked once, not once per clause
+                a.question = q.text
+                return a
+        kinds = {a.kind for a in parts}
+        figures: list[dict] = []
+        for a in parts:
+            figures += [f for f in a.figures if f not in figures]
+        return Answer(
+            question=q.text,
+            answer="\n\n".join(dict.fromkeys(a.answer for a in parts if a.answer)),
+            kind=kinds.pop() if len(kinds) == 1 else "mixed",
+            figures=figures,
+            warnings=list(dict.fromkeys(w for a in parts for w in a.warnings)),
+            context=parts[-1].context,
+        )
 
     def stream(self, question: str, **kwargs) -> Iterator[str]:
         """The answer's markdown in pieces (paragraphs), for the web chat."""
@@ -176,8 +228,9 @@ class Answerer:
         for i, part in enumerate(parts):
             yield part + ("\n\n" if i < len(parts) - 1 else "")
 
-    def _answer(self, q: Query, catalog: Catalog) -> Answer:
-        cites = Citations()
+    def _answer(self, q: Query, catalog: Catalog, cites: Citations) -> Answer:
+        """The answer's text without its source list: `cites` may be shared by several clauses,
+        and ask() appends the one list (and fills `citations`) when all are answered."""
         notes = [escape_md(n) for n in q.notes]
         warnings: list[str] = []
 
@@ -363,13 +416,12 @@ class Answerer:
         figures: list[dict],
         warnings: list[str],
     ) -> Answer:
-        text = "\n\n".join(p for p in parts if p) + cites.markdown()
+        text = "\n\n".join(p for p in parts if p)
         return Answer(
             question=q.text,
             answer=text,
             kind=kind,
             figures=figures,
-            citations=cites.to_list(),
             warnings=list(dict.fromkeys(warnings)),
             context=context_dict(q),
         )

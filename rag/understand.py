@@ -722,3 +722,31 @@ def _anchor(bodies: list[str], idx: _CatalogIndex, catalog: Catalog) -> int | No
     """The 'this year' of relative years: the newest report of the body asked about, else of the store."""
     ys = [y for b in bodies for y in catalog.years.get(b, [])]
     return max(ys) if ys else idx.newest
+
+
+# A question word: a clause carrying one asks something of its own (「被纠正了几件」).
+_ASKS = re.compile(r"多少|几|哪些|哪个|什么|如何|怎么|怎样|是否|吗|呢|有无|how|what|which|whether")
+_CLAUSE_END = re.compile(r"[？?；;]+")
+# 「收到多少申请，其中企业申请多少」: 「，其中」 opens a new clause when the one before asks something.
+_QIZHONG = re.compile(r"[，,]\s*(?=其中)")
+
+
+def split_clauses(question: str) -> list[str]:
+    """The clauses of a question that asks several things at once (「行政诉讼有多少件？被纠正了几件？」),
+    each still asking something (a figure or a question word); [question] when there is only one.
+    The caller decides whether answering them one by one is needed (see Answerer.ask)."""
+    pieces: list[str] = []
+    for part in _CLAUSE_END.split(question):
+        start = 0
+        for m in _QIZHONG.finditer(part):
+            if _ASKS.search(part[start : m.start()]):
+                pieces.append(part[start : m.start()])
+                start = m.end()
+        pieces.append(part[start:])
+    clauses = [p.strip(" ，,。\t\n") for p in pieces]
+    clauses = [c for c in clauses if c]
+    if len(clauses) < 2 or not all(
+        _ASKS.search(normalize_question(c)) or _COUNTISH.search(normalize_question(c)) for c in clauses
+    ):
+        return [question]
+    return clauses

@@ -114,3 +114,54 @@ def test_cli_prints_json(rag_stores):  # noqa: F811
     )
     ans = json.loads(out.stdout)
     assert ans["kind"] == "figure" and any(f["value"] == 21 for f in ans["figures"])
+
+
+def _one_source_list(ans) -> dict[int, dict]:  # noqa: ANN001
+    """Each citation number [1]..[n] appears exactly once in the single source list."""
+    text = ans.answer
+    assert text.count("**来源**") == 1
+    sources = text.split("**来源**", 1)[1]
+    n = len(ans.citations)
+    for i in range(1, n + 1):
+        assert sources.count(f"[{i}] ") == 1, i
+        assert f"[{i}]" in text.split("**来源**", 1)[0]
+    assert f"[{n + 1}]" not in text
+    return {i: c for i, c in enumerate(ans.citations, 1)}
+
+
+def _cited(ans, row: str, column: str) -> list[int]:  # noqa: ANN001
+    return [
+        i
+        for i, c in _one_source_list(ans).items()
+        if c.get("cell") and c["cell"]["row"] == row and c["cell"]["column"] == column
+    ]
+
+
+def test_several_clauses_each_get_an_answer_with_one_source_list(answerer):  # noqa: F811
+    ans = answerer.ask("淮安市2024年收到多少政府信息公开申请？其中企业申请多少？")
+    assert "3119件" in ans.answer and "53件" in ans.answer
+    assert ans.answer.index("3119件") < ans.answer.index("53件")  # clauses in order
+    (total,) = _cited(ans, "new", "total")
+    (business,) = _cited(ans, "new", "business")
+    assert ans.citations[total - 1]["cell"]["value"] == 3119
+    assert ans.citations[business - 1]["cell"]["value"] == 53
+    assert ans.kind == "figure" and ans.context["columns"] == ["business"]
+
+
+def test_lawsuit_totals_and_corrected_share_citation_numbers(answerer):  # noqa: F811
+    ans = answerer.ask("淮安市2024年行政诉讼有多少件？被纠正了几件？")
+    body = ans.answer.split("**来源**", 1)[0]
+    assert "46件" in body and "5件" in body and body.index("46件") < body.index("= **5件**")
+    assert _cited(ans, "suit_direct", "total") and _cited(ans, "suit_after_review", "total")
+    (corrected,) = _cited(ans, "suit_direct", "corrected")
+    assert ans.citations[corrected - 1]["cell"]["value"] == 4
+    # the corrected cell, cited in both clauses, keeps one number
+    assert body.count(f"[{corrected}]") == 2
+    assert len({json.dumps(c, sort_keys=True) for c in ans.citations}) == len(ans.citations)
+
+
+def test_clauses_one_understanding_covers_are_answered_as_one(answerer):  # noqa: F811
+    ans = answerer.ask("平潭2022年制发、废止了多少规范性文件？现行有效多少？")
+    body = ans.answer.split("**来源**", 1)[0]
+    assert body.strip().count("\n\n") == 0 and "88件" in body and "55件" in body and "698件" in body
+    assert len(_one_source_list(ans)) == 3
