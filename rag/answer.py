@@ -235,23 +235,23 @@ class Answerer:
         warnings: list[str] = []
 
         if not catalog.bodies:
-            return self._final(q, "not_found", ["库中还没有任何年报。请先导入报告。"], cites, [], warnings)
+            return self._final(q, "not_found", ["库中还没有任何年报。请先导入报告。"], [], warnings)
 
         if q.ambiguous_bodies and not q.bodies:
             if q.operation == "compare":
                 q.bodies = list(q.ambiguous_bodies)
             else:
-                return self._clarify(q, catalog, q.ambiguous_bodies, cites)
+                return self._clarify(q, catalog, q.ambiguous_bodies)
 
         if q.unknown_bodies and not q.bodies:
             names = "、".join(f"「{escape_md(b)}」" for b in q.unknown_bodies)
             text = [f"库中没有{names}的政府信息公开年报，无法回答。", self._available(catalog)]
-            return self._final(q, "not_found", text, cites, [], warnings)
+            return self._final(q, "not_found", text, [], warnings)
         if q.unknown_bodies and q.operation not in ("compare", "rank"):
             # 「淮安市清江浦区」: a body the store lacks, even if a broader name in it matched.
             names = "、".join(f"「{escape_md(b)}」" for b in q.unknown_bodies)
             text = [f"库中没有{names}的政府信息公开年报，无法回答。", self._available(catalog)]
-            return self._final(q, "not_found", text, cites, [], warnings)
+            return self._final(q, "not_found", text, [], warnings)
         if q.unknown_bodies:
             names = "、".join(escape_md(b) for b in q.unknown_bodies)
             notes.append(f"库中没有{names}的年报，以下只回答库中已有的机关。")
@@ -268,14 +268,14 @@ class Answerer:
                     f"现有年份：{'、'.join(f'{y}年' for y in have) or '无'}。",
                     self._available(catalog),
                 ]
-                return self._final(q, "not_found", text, cites, [], warnings)
+                return self._final(q, "not_found", text, [], warnings)
             notes.append(f"库中没有{missing}的报告，以下只回答已有年份。")
 
         wants_facts = bool(q.figures or q.measure)
         fact_res = None
         if wants_facts:
             if not q.bodies and len(catalog.bodies) > 1 and q.operation not in ("rank", "compare"):
-                return self._clarify(q, catalog, sorted(catalog.bodies), cites)
+                return self._clarify(q, catalog, sorted(catalog.bodies))
             fact_res = self.facts.answer(q, catalog, cites)
             if fact_res is not None and fact_res.kind == "not_found":
                 notes.append(fact_res.text)  # e.g. the report's template has no such row
@@ -312,13 +312,13 @@ class Answerer:
                     "报告中没有找到与这个问题相关的内容。",
                     self._available(catalog),
                 ]
-            return self._final(q, "not_found", text, cites, [], warnings)
+            return self._final(q, "not_found", text, [], warnings)
         kind = (
             "mixed"
             if fact_res is not None and (hits or quoted)
             else ("figure" if fact_res is not None else "narrative")
         )
-        return self._final(q, kind, parts, cites, figures, warnings)
+        return self._final(q, kind, parts, figures, warnings)
 
     def _passages(self, q: Query, catalog: Catalog) -> list[Hit]:
         strip = [a for b in catalog.bodies for a in catalog.bodies[b]]
@@ -400,19 +400,18 @@ class Answerer:
         )
         return f"库中现有的报告：{bodies}。\n\n可以查询的内容：{figure_kinds()}"
 
-    def _clarify(self, q: Query, catalog: Catalog, bodies: list[str], cites: Citations) -> Answer:
+    def _clarify(self, q: Query, catalog: Catalog, bodies: list[str]) -> Answer:
         items = "\n".join(
             f"- {escape_md(b)}（{'、'.join(str(y) for y in catalog.years.get(b, []))}年）" for b in bodies
         )
         text = [f"这个问题可能指以下几个机关，请说明是哪一个：\n{items}"]
-        return self._final(q, "clarify", text, cites, [], [f"问题中的机关不明确：{'、'.join(bodies)}"])
+        return self._final(q, "clarify", text, [], [f"问题中的机关不明确：{'、'.join(bodies)}"])
 
     def _final(
         self,
         q: Query,
         kind: str,
         parts: list[str],
-        cites: Citations,
         figures: list[dict],
         warnings: list[str],
     ) -> Answer:
