@@ -9,26 +9,10 @@ aliases, and years/counts are parsed from Arabic digits, so every question goes 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 import cn2an
 
-
-@lru_cache(maxsize=1)
-def _opencc():
-    from opencc_purepy import OpenCC
-
-    return OpenCC("t2s")
-
-
-def to_simplified(text: str) -> str:
-    """Traditional -> simplified; prefers the ingest normalizer so questions and reports match alike."""
-    try:
-        from ingest.normalize import to_simplified as ingest_to_simplified  # written by the ingest engineer
-    except ImportError:
-        return _opencc().convert(text)
-    return ingest_to_simplified(text)
-
+from ingest.normalize import to_simplified  # questions and reports are matched alike
 
 # Full-width ASCII (！ to ～) -> half-width; ideographic space -> space.
 _WIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
