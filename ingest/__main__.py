@@ -53,11 +53,8 @@ def _facts_command(argv: list[str]) -> int:
     )
     p.add_argument("file")
     args = p.parse_args(argv)
-    try:
-        from ingest.parse import facts_command
-    except ImportError:
-        print("ingest.parse.facts_command is not available in this build", file=sys.stderr)
-        return 2
+    from ingest.parse import facts_command
+
     rc = facts_command(args.file)
     return int(rc or 0)
 

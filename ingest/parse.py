@@ -17,6 +17,8 @@ from pathlib import Path
 
 from ingest.load import load
 from ingest.metadata import extract_meta
+from ingest.passages import make_passages
+from ingest.sections import split_sections
 from ingest.tables import extract_facts
 from ingest.validate import text_vs_table, validate
 from nianbao.types import LoadedDocument, ParsedReport, RejectedFile, Section
@@ -29,29 +31,13 @@ NOT_A_REPORT = (
 )
 
 
-def _sections(doc: LoadedDocument) -> list[Section]:
-    try:
-        from ingest.sections import split_sections
-    except ImportError:  # the sections module is optional until it lands
-        return []
-    return split_sections(doc)
-
-
-def _passages(doc: LoadedDocument, sections: list[Section]):
-    try:
-        from ingest.passages import make_passages
-    except ImportError:
-        return []
-    return make_passages(doc, sections)
-
-
 def _top_sections(sections: list[Section]) -> set[str]:
     return {s.path.split("/")[0] for s in sections}
 
 
 def parse_document(doc: LoadedDocument, sha256: str) -> ParsedReport:
     """Parse a loaded document; raises RejectedFile when it is not a disclosure report."""
-    sections = _sections(doc)
+    sections = split_sections(doc)
     tables = extract_facts(doc, sections)
     has_tables = any(f.value is not None and not f.computed for f in tables.facts)
     if not has_tables and len(_top_sections(sections)) < MIN_SECTIONS:
@@ -72,7 +58,7 @@ def parse_document(doc: LoadedDocument, sha256: str) -> ParsedReport:
         sections=sections,
         facts=tables.facts,
         violations=violations,
-        passages=_passages(doc, sections),
+        passages=make_passages(doc, sections),
         warnings=warnings,
     )
 

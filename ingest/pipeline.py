@@ -11,7 +11,6 @@ year decides are settled (ingest.crossyear) and the cross-year rules R5/R6 are r
 from __future__ import annotations
 
 import hashlib
-import inspect
 import logging
 import re
 import time
@@ -23,6 +22,7 @@ from sqlalchemy import update
 from tqdm import tqdm
 
 from ingest import crossyear
+from ingest.validate import cross_year
 from nianbao.types import ParsedReport, Passage, RejectedFile, Violation
 from rag.factstore import facts as facts_table
 from rag.stores import Stores, open_stores
@@ -374,14 +374,13 @@ class Ingestor:
                     updates.append((r.id, new))
             self.last_settled += sum(1 for f in final[r.id] if crossyear.is_settled(f))
         found: list[tuple[str, list[Violation]]] = []
-        cross_year = _cross_year_fn()
         for r in group:
             prev = neighbour(all_reports, r, r.year - 1)
-            if cross_year is None or prev is None:
+            if prev is None:
                 continue
             try:
                 prev_facts = final.get(prev.id) or as_parsed(prev.id)
-                items = _call_cross_year(cross_year, prev_facts, final[r.id], prev.year, r.year)
+                items = cross_year(prev_facts, final[r.id], prev_year=prev.year, year=r.year)
             except Exception:  # noqa: BLE001 - a rule bug must not lose the batch
                 log.exception("cross-year check %s -> %s failed", prev.id, r.id)
                 continue
@@ -422,22 +421,3 @@ def _unique(ids: list[str]) -> list[str]:
         seen[i] = n + 1
         out.append(i if n == 0 else f"{i}-{n}")
     return out
-
-
-def _cross_year_fn():
-    try:
-        from ingest.validate import cross_year
-    except ImportError:
-        return None
-    return cross_year
-
-
-def _call_cross_year(fn, prev_facts, facts, prev_year: int, year: int) -> list[Violation]:  # noqa: ANN001
-    """Call ingest.validate.cross_year with whichever of the year arguments it takes."""
-    params = inspect.signature(fn).parameters
-    kwargs = {}
-    if "prev_year" in params:
-        kwargs["prev_year"] = prev_year
-    if "year" in params:
-        kwargs["year"] = year
-    return list(fn(prev_facts, facts, **kwargs) or [])
