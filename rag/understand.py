@@ -176,10 +176,8 @@ def _alias_keys(name: str) -> list[tuple[str, int]]:
 
 
 def _pinyin(name: str) -> str:
-    try:
-        from pypinyin import lazy_pinyin
-    except ImportError:  # optional: without it English place names just do not match
-        return ""
+    from pypinyin import lazy_pinyin  # imported lazily: only catalog building needs it
+
     return "".join(lazy_pinyin(name))
 
 
