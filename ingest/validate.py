@@ -61,38 +61,33 @@ def _sum_check(idx, rule: str, total: Key, parts: list[Key], message) -> Violati
     return Violation(rule, message(printed, expected), [total, *parts], printed, expected)
 
 
-def _r3(idx) -> list[Violation]:
+def _row_totals(idx, table: str, rows, order, rule: str, title) -> list[Violation]:  # noqa: ANN001
+    """Each row's 总计 (last of `order`) against the sum of the row's other columns (R3, R4)."""
     out = []
-    for r in T.T3_ROWS:
-        total = ("三", r.code, "total")
+    for r in rows:
+        total = (table, r.code, order[-1])
         if total not in idx:
             continue
-        parts = [("三", r.code, c) for c in T.T3_COLUMN_ORDER[:-1]]
+        parts = [(table, r.code, c) for c in order[:-1]]
 
         def msg(p, e, r=r, parts=parts):
-            terms = " + ".join(f"{_col_name('三', k[2])}{_fmt(idx[k].value)}" for k in parts)
-            return f"表三「{r.short}」行：{terms} = {_fmt(e)}，但总计印为{_fmt(p)}"
+            terms = " + ".join(f"{_col_name(table, k[2])}{_fmt(idx[k].value)}" for k in parts)
+            return f"{title(r)}：{terms} = {_fmt(e)}，但总计印为{_fmt(p)}"
 
-        v = _sum_check(idx, "R3_row_sum", total, parts, msg)
+        v = _sum_check(idx, rule, total, parts, msg)
         if v:
             out.append(v)
     return out
+
+
+def _r3(idx) -> list[Violation]:
+    return _row_totals(
+        idx, "三", T.T3_ROWS, T.T3_COLUMN_ORDER, "R3_row_sum", lambda r: f"表三「{r.short}」行"
+    )
 
 
 def _r4(idx) -> list[Violation]:
-    out = []
-    for r in T.T4_ROWS:
-        total = ("四", r.code, "total")
-        parts = [("四", r.code, c) for c in T.T4_COLUMN_ORDER[:-1]]
-
-        def msg(p, e, r=r, parts=parts):
-            terms = " + ".join(f"{_col_name('四', k[2])}{_fmt(idx[k].value)}" for k in parts)
-            return f"表四「{r.label}」：{terms} = {_fmt(e)}，但总计印为{_fmt(p)}"
-
-        v = _sum_check(idx, "R4_t4_sum", total, parts, msg)
-        if v:
-            out.append(v)
-    return out
+    return _row_totals(idx, "四", T.T4_ROWS, T.T4_COLUMN_ORDER, "R4_t4_sum", lambda r: f"表四「{r.label}」")
 
 
 def _r0(idx) -> list[Violation]:

@@ -6,26 +6,12 @@ The UI and the API never import rag/ingest directly: they ask a `Backend`.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from ingest.pipeline import Ingestor
+from ingest.pipeline import FileResult, Ingestor
 from rag.answer import Answerer
 from rag.factstore import FactStore, ReportRow, StoredFact, StoredPassage, StoredViolation
 from rag.stores import Stores, open_stores
-
-
-@dataclass
-class UploadResult:
-    """Per-file outcome shown to staff after an upload (mirrors ingest.pipeline.FileResult)."""
-
-    name: str
-    status: str  # ingested | unchanged | replaced | rejected
-    body: str | None = None
-    year: int | None = None
-    n_facts: int = 0
-    n_passages: int = 0
-    n_violations: int = 0
-    reason: str = ""
 
 
 @dataclass
@@ -120,25 +106,15 @@ class Backend:
 
     def ingest(
         self, paths: list[str], names: dict[str, str] | None = None, supersede: bool = True
-    ) -> list[UploadResult]:
-        """Ingest files with the real pipeline; `names` maps a stored path to the name shown to staff.
+    ) -> list[FileResult]:
+        """Ingest files with the real pipeline; `names` maps a stored path to the name shown to staff
+        (it replaces `path` in the results).
         `supersede` (uploads): a report replaces the stored one of the same body and year, so a
         corrected re-upload under another file name does not leave a duplicate."""
         with self._lock:
             summary = Ingestor(self.stores(), supersede=supersede).ingest_paths(paths, progress=False)
-        return [
-            UploadResult(
-                name=(names or {}).get(str(r.path), str(r.path)),
-                status=r.status,
-                body=r.body,
-                year=r.year,
-                n_facts=r.n_facts,
-                n_passages=r.n_passages,
-                n_violations=r.n_violations,
-                reason=r.reason,
-            )
-            for r in summary.results
-        ]
+        shown = names or {}
+        return [replace(r, path=shown.get(str(r.path), str(r.path))) for r in summary.results]
 
     def is_empty(self) -> bool:
         return not self.facts.reports()

@@ -147,7 +147,7 @@ def upload_results_html(results: list) -> str:
     for r in results:
         cls = ' class="nb-rejected"' if r.status == "rejected" else ""
         rows.append(
-            f"<tr{cls}><td>{h(r.name)}</td><td>{h(labels.get(r.status, r.status))}</td><td>{h(r.body or '')}</td>"
+            f"<tr{cls}><td>{h(r.path)}</td><td>{h(labels.get(r.status, r.status))}</td><td>{h(r.body or '')}</td>"
             f"<td>{h(r.year or '')}</td><td>{h(r.n_facts)}</td><td>{h(r.n_passages)}</td><td>{h(r.n_violations)}</td>"
             f"<td>{h(r.reason)}</td></tr>"
         )
@@ -158,7 +158,7 @@ def upload_results_html(results: list) -> str:
 
 
 def make_upload_handler(backend: Backend):  # noqa: ANN201
-    from web.backend import UploadResult
+    from ingest.pipeline import FileResult
 
     def do_upload(files: list | None, token: str):  # noqa: ANN202
         if not upload.staff_enabled():
@@ -168,7 +168,7 @@ def make_upload_handler(backend: Backend):  # noqa: ANN201
         if not files:
             return "<p>请先选择文件。</p>"
         saved = upload.save_uploads([getattr(f, "name", f) for f in files])
-        results = [UploadResult(s.name, "rejected", reason=s.reason) for s in saved if s.path is None]
+        results = [FileResult(s.name, "rejected", reason=s.reason) for s in saved if s.path is None]
         ok = [s for s in saved if s.path is not None]
         if ok:
             names = {str(s.path): s.name for s in ok}
