@@ -1,20 +1,29 @@
-"""Matching form of report text.
+"""Matching form of report text, computed once per document with offsets back to the original.
 
 Reports arrive in traditional characters, with pinyin annotations from mirror sites (`據(jù)`),
-doubled punctuation (`,、`), mixed full/half width and web-page clutter. Everything that *matches*
-text (section headings, metadata, table labels, retrieval) works on `normalize(text)`; quoting
-always uses the original. Each step is exposed on its own so callers can pick what they need.
-All regexes are compiled once and the OpenCC converter is built once (normalize runs on every
-report and every passage).
+doubled punctuation (`,、`), mixed full/half width, Kangxi radicals and compatibility ideographs
+from PDF printing (`⾰` for `革`), zero-width and non-breaking spaces, markdown and HTML residue
+(`# 标题`, `&nbsp;`, `<span>`) and web-page clutter. Everything that *matches* text (metadata,
+section headings, table labels, retrieval) works on the matching form; quoting always uses the
+original. `normalize_document(text)` builds that form once, as a `NormText` whose `pos` maps every
+matching character back to its original character, so every reader of one document sees the same
+normalized text (and `LoadedDocument.normalized` caches it). `normalize` / `normalize_line` are
+the same steps for short strings. All regexes and the OpenCC converter are built once.
 """
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
-from functools import lru_cache
+from bisect import bisect_left
+from functools import cached_property, lru_cache
 
 __all__ = [
+    "NormText",
+    "normalize_document",
+    "fold_compat",
+    "strip_markup",
     "normalize",
     "normalize_line",
     "to_simplified",
@@ -170,57 +179,257 @@ def strip_clutter(text: str) -> str:
     return "\n".join(lines)
 
 
-# ------------------------------------------------------------------ the whole thing
+# ------------------------------------------------------------------ compatibility characters
+# PDF printing and Word export write Kangxi radicals (U+2F00…, `⾰` for `革`), CJK compatibility
+# ideographs, full-width forms, circled/parenthesised numerals and odd spaces: NFKC maps them to
+# the ordinary characters. It is applied per character, only in these blocks, because NFKC would
+# also turn the Chinese punctuation we keep (，：（）) into ASCII.
+_COMPAT_BLOCKS = (
+    (0x2E80, 0x2FDF),  # CJK radicals supplement, Kangxi radicals
+    (0xF900, 0xFAFF),  # CJK compatibility ideographs
+    (0x2F800, 0x2FA1F),  # CJK compatibility ideographs supplement
+    (0xFF01, 0xFFEF),  # full-width and half-width forms
+    (0x2460, 0x24FF),  # ① ⑴ ⒈
+    (0x3200, 0x32FF),  # ㈠ ㊀
+    (0x2150, 0x218F),  # Ⅳ
+    (0x2000, 0x200A),  # en/em/thin spaces
+)
+_KEEP_FW = set("！（），：；？")
+# Radicals of the supplement block that stand for a whole simplified character (NFKC leaves them).
+_RADICAL_SUPPLEMENT = dict(
+    zip("⺠⻄⻅⻆⻉⻋⻓⻔⻘⻚⻛⻜⻝⻢⻥⻦⻨⻩⻬⻮⻰⻳", "民西见角贝车长门青页风飞食马鱼鸟麦黄齐齿龙龟", strict=True)
+)
+_ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\r"
+_SPACES = "\u00a0\u3000\u202f\u205f"
+
+
+@lru_cache(maxsize=1)
+def _compat_maps() -> tuple[dict[int, str], re.Pattern]:
+    """(1:1 translate table, pattern of characters that expand or vanish) for `fold_compat`."""
+    one: dict[int, str] = {}
+    multi: list[str] = []
+    for lo, hi in _COMPAT_BLOCKS:
+        for c in range(lo, hi + 1):
+            ch = chr(c)
+            if ch in _KEEP_FW:
+                continue
+            folded = _RADICAL_SUPPLEMENT.get(ch) or unicodedata.normalize("NFKC", ch)
+            if folded == ch:
+                continue
+            if len(folded) == 1:
+                one[c] = folded
+            else:
+                multi.append(ch)
+    for ch in _SPACES:
+        one[ord(ch)] = " "
+    multi += list(_ZERO_WIDTH)
+    return one, re.compile("[" + "".join(re.escape(ch) for ch in multi) + "]")
+
+
+def _compat_sub(m: re.Match) -> str:
+    ch = m.group(0)
+    return "" if ch in _ZERO_WIDTH else unicodedata.normalize("NFKC", ch)
+
+
+def fold_compat(text: str) -> str:
+    """Kangxi radicals, compatibility ideographs, full-width forms, circled numerals -> ordinary
+    characters (NFKC, per character); zero-width characters removed; odd spaces -> space."""
+    return _run(text, clutter=False, simplify=False, markup=False, width=False).s
+
+
+# ------------------------------------------------------------------ markdown / HTML residue
+_ENTITY = re.compile(r"&(?:nbsp|ensp|emsp|thinsp|amp|lt|gt|quot|apos|#\d{1,7}|#[xX][0-9a-fA-F]{1,6});")
+_INLINE_TAG = re.compile(
+    r"</?(?:span|font|b|i|u|em|strong|a|sup|sub|small|big|o:p|st1:[a-z]+)(?:\s[^<>\n]{0,300})?/?>", re.I
+)
+_BLOCK_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9:]{0,10}(?:\s[^<>\n]{0,300})?/?>|<!--[^\n]{0,300}?-->")
+_MD_HEADING = re.compile(r"^[ \t]{0,3}(?:#{1,6}|>)[ \t]*", re.M)
+_MD_RULE = re.compile(r"^[ \t]*\|?(?:[ \t]*:?-{3,}:?[ \t]*\|?)+[ \t]*$", re.M)
+_MD_LIST = re.compile(r"^[ \t]*(?:[*+]|-(?=[ \t]+\D))[ \t]+", re.M)
+_MD_EMPHASIS = re.compile(r"\*\*|__|`+|(?<=[\u3400-\u9fff])\*|\*(?=[\u3400-\u9fff])")
+_MD_LINK_OPEN = re.compile(r"!?\[(?=[^\[\]\n]{1,200}\]\([^()\s]{1,400}\))")
+_MD_LINK_CLOSE = re.compile(r"(?<=[^\[\]\n])\]\([^()\s]{1,400}\)")
+
+
+def _entity(m: re.Match) -> str:
+    out = html.unescape(m.group(0))
+    return " " if out in ("\xa0", "\u2002", "\u2003", "\u2009") else out
+
+
+def strip_markup(text: str) -> str:
+    """Markdown and HTML left in text (`# 标题`, `**加粗**`, `&nbsp;`, `<span>`, `|---|`) removed;
+    the words stay."""
+    return _run(text, clutter=False, simplify=False, markup=True, width=False).s
+
+
+# ------------------------------------------------------------------ one pipeline, with offsets
+class _Mapped:
+    """A string with, for each character, the index of the original character it came from."""
+
+    __slots__ = ("s", "pos")
+
+    def __init__(self, s: str) -> None:
+        self.s = s
+        self.pos = list(range(len(s)))
+
+    def sub(self, rx: re.Pattern, repl) -> None:  # noqa: ANN001 - str template or callable
+        s, pos = self.s, self.pos
+        out: list[str] = []
+        opos: list[int] = []
+        last = 0
+        for m in rx.finditer(s):
+            a, b = m.span()
+            r = repl(m) if callable(repl) else m.expand(repl)
+            if r == s[a:b]:
+                continue
+            out.append(s[last:a])
+            opos += pos[last:a]
+            out.append(r)
+            if len(r) == b - a:
+                opos += pos[a:b]
+            elif r:
+                opos += [pos[a] if a < len(pos) else (pos[-1] + 1 if pos else 0)] * len(r)
+            last = b
+        if not out:
+            return
+        out.append(s[last:])
+        opos += pos[last:]
+        self.s, self.pos = "".join(out), opos
+
+    def drop_spans(self, spans: list[tuple[int, int]]) -> None:
+        """Drop characters whose original index falls in one of `spans` (only before any sub)."""
+        if not spans:
+            return
+        keep = bytearray(b"\x01") * len(self.s)
+        for a, b in spans:
+            keep[a:b] = b"\x00" * (b - a)
+        self.pos = [i for i in self.pos if keep[i]]
+        self.s = "".join(self.s[i] for i in self.pos)
+
+    def translate(self, table: dict[int, str]) -> None:  # 1:1 maps only
+        self.s = self.s.translate(table)
+
+
+_WIDTH_ONE = str.maketrans({k: v for k, v in _FULL_ASCII.items() if len(v) == 1})
+_ASCII_TO_FW = {",": "，", ":": "：", ";": "；", "(": "（", ")": "）", "?": "？", "!": "！"}
+
+
+def _simplify(mt: _Mapped) -> None:
+    simplified = to_simplified(mt.s)
+    if len(simplified) == len(mt.s):
+        mt.s = simplified
+        return
+    # A phrase conversion changed lengths somewhere: convert line by line, char by char there.
+    lines = []
+    for line in mt.s.split("\n"):
+        conv = to_simplified(line)
+        if len(conv) != len(line):
+            conv = "".join(c if len(c) == 1 else ch for ch in line for c in [to_simplified(ch)])
+        lines.append(conv)
+    mt.s = "\n".join(lines)
+
+
+def _run(text: str, *, clutter: bool, simplify: bool, markup: bool = True, width: bool = True) -> _Mapped:
+    """The normalization steps in their one order. Newlines are never added or removed, so line
+    i of the result is line i of the input."""
+    mt = _Mapped(text)
+    if clutter:
+        mt.drop_spans(clutter_spans(text))
+    one, multi = _compat_maps()
+    mt.translate(one)
+    mt.sub(multi, _compat_sub)
+    if markup:
+        if "&" in mt.s:
+            mt.sub(_ENTITY, _entity)
+        if "<" in mt.s:
+            mt.sub(_INLINE_TAG, "")
+            mt.sub(_BLOCK_TAG, " ")
+        for rx in (_MD_RULE, _MD_HEADING, _MD_LIST, _MD_LINK_OPEN, _MD_LINK_CLOSE, _MD_EMPHASIS):
+            mt.sub(rx, "")
+    if not width:
+        return mt
+    if "(" in mt.s:
+        mt.sub(_PINYIN_RE, _pinyin_sub)
+    if simplify:
+        _simplify(mt)
+    mt.translate(_WIDTH_ONE)
+    for rx, repl in (
+        (_PARENS, r"（\1）"),
+        (_FW_PARENS, lambda m: f"（{m.group(1) or m.group(2)}）"),
+        (_COMMA, "，"),
+        (_SEMI, "；"),
+        (_COLON, "："),
+        (_QMARK, "？"),
+        (_EXCL, "！"),
+        (_SPACE_NEAR_CJK, ""),
+        (_MULTI_SPACE, " "),
+        (_PUNCT_RUN, _keep_strongest),
+    ):
+        mt.sub(rx, repl)
+    return mt
+
+
+class NormText:
+    """The matching form of one document: `text`, and `pos[i]` = index in `original` of the
+    character `text[i]` came from. Lines correspond one to one (`lines[i]` is original line i)."""
+
+    def __init__(self, original: str, text: str, pos: list[int]) -> None:
+        self.original = original
+        self.text = text
+        self.pos = pos
+
+    @cached_property
+    def lines(self) -> tuple[str, ...]:
+        return tuple(self.text.split("\n"))
+
+    def orig(self, i: int) -> int:
+        """Original offset of matching offset i (len(original) at the end)."""
+        return self.pos[i] if 0 <= i < len(self.pos) else len(self.original)
+
+    def orig_end(self, i: int) -> int:
+        """Exclusive original end of `text[:i]`."""
+        if i <= 0:
+            return 0
+        return self.pos[i - 1] + 1 if i <= len(self.pos) else len(self.original)
+
+    def index(self, orig_offset: int) -> int:
+        """First matching offset at or after an original offset."""
+        return bisect_left(self.pos, orig_offset)
+
+    def of_span(self, start: int, end: int) -> str:
+        """The matching form of original `original[start:end]`."""
+        return self.text[self.index(start) : self.index(end)]
+
+
+@lru_cache(maxsize=16)
+def normalize_document(text: str) -> NormText:
+    """The matching form of a whole document, with offsets (cached: every reader of one document
+    gets the same object). Clutter is dropped inside lines; no line is added or removed."""
+    text = text or ""
+    mt = _run(text, clutter=True, simplify=True)
+    return NormText(text, mt.s, mt.pos)
+
+
+# ------------------------------------------------------------------ short strings
 def normalize_line(text: str) -> str:
     """Matching form without clutter removal (for short strings: labels, headings, passages)."""
-    text = unicodedata.normalize("NFC", text)
-    text = strip_pinyin(text)
-    text = to_simplified(text)
-    text = unify_width(text)
-    return repair_punctuation(text)
+    return _run(text or "", clutter=False, simplify=True).s
 
 
 def normalize(text: str) -> str:
-    """The matching form: clutter removed, pinyin stripped, simplified, width unified, doubled
-    punctuation repaired. Line structure (newlines) is kept; CRLF becomes LF."""
+    """The matching form: clutter lines removed, compatibility characters folded, markup residue
+    dropped, pinyin stripped, simplified, width unified, doubled punctuation repaired. Line
+    structure (newlines) is kept; CRLF becomes LF."""
     if not text:
         return ""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = strip_clutter(text)
-    return normalize_line(text)
-
-
-# ------------------------------------------------------------------ matching form with offsets
-_ASCII_TO_FW = {",": "，", ":": "：", ";": "；", "(": "（", ")": "）", "?": "？", "!": "！"}
-_DROP_CHARS = frozenset(" \t\u3000\u00a0\u2002\u2003\u200b\ufeff\r")
+    return normalize_line(strip_clutter(text))
 
 
 def normalize_with_offsets(text: str) -> tuple[str, list[int]]:
-    """A light matching form that keeps a map back to the original: returns (m, pos) with
-    `text[pos[i]]` the original character of `m[i]`. Pinyin annotations and spaces are dropped,
-    characters simplified, width unified, ASCII ,:;()?! made full-width. Newlines are kept; clutter
-    and doubled punctuation are left alone (use it to *find* things, then quote `text`)."""
-    if not text:
-        return "", []
-    dropped = bytearray(len(text))
-    if "(" in text:
-        for m in _PINYIN_RE.finditer(text):
-            if not _pinyin_sub(m):
-                dropped[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
-    simplified = to_simplified(text)
-    if len(simplified) != len(text):  # phrase conversion changed lengths: go char by char
-        simplified = "".join(to_simplified(ch) if len(to_simplified(ch)) == 1 else ch for ch in text)
-    chars: list[str] = []
-    pos: list[int] = []
-    for i, ch in enumerate(simplified):
-        if dropped[i] or ch in _DROP_CHARS:
-            continue
-        ch = _FULL_ASCII.get(ch, ch) or ""
-        ch = _ASCII_TO_FW.get(ch, ch)
-        if ch:
-            chars.append(ch)
-            pos.append(i)
-    return "".join(chars), pos
+    """(matching form, offsets) of a document: `text[pos[i]]` is the original of `m[i]`."""
+    nt = normalize_document(text)
+    return nt.text, nt.pos
 
 
 def clutter_spans(text: str) -> list[tuple[int, int]]:
@@ -240,7 +449,6 @@ def clutter_spans(text: str) -> list[tuple[int, int]]:
 
 def clean_original(text: str) -> str:
     """The report's own words for quoting and labels: original characters (a traditional-character
-    report stays traditional, DESIGN.md), only mirror artifacts removed: pinyin after characters,
-    mixed widths, doubled punctuation."""
-    text = unicodedata.normalize("NFC", text or "")
-    return repair_punctuation(unify_width(strip_pinyin(text)))
+    report stays traditional, DESIGN.md), only rendering artifacts removed: compatibility
+    characters, markup residue, pinyin after characters, mixed widths, doubled punctuation."""
+    return _run(text or "", clutter=False, simplify=False).s

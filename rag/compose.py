@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
-from ingest.normalize import clean_original, to_simplified
+from nianbao.text import clean_original, to_simplified
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]#|~>])")
 

@@ -12,7 +12,7 @@ import re
 
 import cn2an
 
-from ingest.normalize import to_simplified  # questions and reports are matched alike
+from nianbao.text import to_simplified  # questions and reports are matched alike
 
 # Full-width ASCII (！ to ～) -> half-width; ideographic space -> space.
 _WIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
