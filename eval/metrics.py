@@ -128,6 +128,14 @@ def score(gold: dict, answer: dict) -> dict:
     return {"checks": checks, "detail": {k: v for k, v in detail.items() if v}}
 
 
+def confident_wrong(checks: dict, answer: dict) -> bool:
+    """A figure/mixed answer that states figures the gold does not hold, or states figures where the
+    reports say nothing: the worst outcome (a clarify or not_found instead is merely unhelpful)."""
+    if answer.get("kind") not in ("figure", "mixed"):
+        return False
+    return checks.get("figure") is False or checks.get("not_found") is False
+
+
 def percentile(values: list[float], p: float) -> float | None:
     if not values:
         return None
@@ -155,6 +163,8 @@ def summarise(records: list[dict]) -> dict:
     by_type: dict[str, Rate] = {}
     latencies = []
     errors = 0
+    wrong: list[str] = []
+    passed = 0
     for rec in records:
         if rec.get("error"):
             errors += 1
@@ -166,6 +176,9 @@ def summarise(records: list[dict]) -> dict:
                 rates[k].total += 1
                 rates[k].passed += bool(v)
         relevant = [v for v in checks.values() if v is not None]
+        passed += bool(relevant) and all(relevant)
+        if confident_wrong(checks, rec.get("answer") or {}):
+            wrong.append(rec.get("id"))
         if relevant:
             r = by_type.setdefault(rec.get("qtype") or rec.get("gold_kind") or "other", Rate())
             r.total += 1
@@ -174,6 +187,8 @@ def summarise(records: list[dict]) -> dict:
         "questions": len(records),
         "errors": errors,
         **{f"{k}_accuracy": r.to_dict() for k, r in rates.items()},
+        "overall_accuracy": Rate(passed, len(records)).to_dict(),
+        "confident_wrong": {"count": len(wrong), "ids": wrong},
         "by_type": {k: r.to_dict() for k, r in sorted(by_type.items())},
         "latency_ms": {
             "p50": percentile(latencies, 50),

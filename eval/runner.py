@@ -121,6 +121,8 @@ def _pct(rate: dict) -> str:
 def format_summary(result: dict) -> str:
     s = result["summary"]
     lines = ["| measure | value |", "|---|---|"]
+    lines.append(f"| all checks passed | {_pct(s['overall_accuracy'])} |")
+    lines.append(f"| confident wrong (figure/mixed answer, wrong figures) | {s['confident_wrong']['count']} |")
     for k in ("figure", "not_found", "citation", "mention", "kind"):
         lines.append(f"| {k} accuracy | {_pct(s[f'{k}_accuracy'])} |")
     lat = s["latency_ms"]
