@@ -43,8 +43,26 @@ def _parser() -> argparse.ArgumentParser:
         help="a new report replaces stored reports of the same body and year from other files "
         "(for corrected re-publications under a new file name)",
     )
+    _override_args(p)
     p.add_argument("-v", "--verbose", action="store_true", help="log details (tracebacks of files that fail)")
     return p
+
+
+def _override_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--body",
+        help="staff correction: the publishing body (e.g. 沭阳县人民政府), instead of what the title says",
+    )
+    p.add_argument("--year", type=int, help="staff correction: the year the report covers (one file only)")
+
+
+def _check_override(p: argparse.ArgumentParser, args: argparse.Namespace, paths: list[str]) -> None:
+    from pathlib import Path
+
+    if args.year is not None and (len(paths) != 1 or Path(paths[0]).is_dir()):
+        p.error("--year applies to one file")
+    if args.year is not None and not 2000 <= args.year <= 2100:
+        p.error(f"implausible --year {args.year}")
 
 
 def _facts_command(argv: list[str]) -> int:
@@ -52,10 +70,12 @@ def _facts_command(argv: list[str]) -> int:
         prog="python -m ingest facts", description="Print one file's facts as JSON lines."
     )
     p.add_argument("file")
+    _override_args(p)
     args = p.parse_args(argv)
+    _check_override(p, args, [args.file])
     from ingest.parse import facts_command
 
-    rc = facts_command(args.file)
+    rc = facts_command(args.file, body=args.body, year=args.year)
     return int(rc or 0)
 
 
@@ -117,7 +137,9 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     if argv and argv[0] == "facts":
         return _facts_command(argv[1:])
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    _check_override(parser, args, args.paths)
 
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
@@ -128,12 +150,16 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.home:
         configure(home=args.home)
+    from functools import partial
+
+    from ingest.parse import parse_file
     from ingest.pipeline import Ingestor
     from rag.stores import open_stores
 
+    parse = partial(parse_file, body=args.body, year=args.year) if (args.body or args.year) else None
     stores = open_stores(get_settings())
     try:
-        summary = Ingestor(stores, supersede=args.supersede).ingest_paths(
+        summary = Ingestor(stores, parse=parse, supersede=args.supersede).ingest_paths(
             args.paths, progress=not args.no_progress
         )
     finally:

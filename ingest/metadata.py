@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
-from ingest.normalize import normalize
+from nianbao.text import normalize_line
 from nianbao.types import LoadedDocument, RejectedFile, ReportMeta
 
-__all__ = ["extract_meta", "canonical_body", "BodyName"]
+__all__ = ["extract_meta", "override_meta", "canonical_body", "meta_form", "BodyName"]
 
 _HEAD_CHARS = 2500
 _YEAR = r"((?:19|20)\d{2})"
@@ -29,9 +30,22 @@ _TITLE_RE = re.compile(
     r"(?P<pre>[^\n。；：:]{0,40}?)(?:关于)?(?P<year>(?:19|20)\d{2})\s*年度?(?P<mid>[^\n。；，0-9]{0,30}?)"
     r"(?:政府信息公开|政务公开|信息公开)(?:工作)?(?:年度)?(?:报告|年报)"
 )
+# 「自2024年1月1日起至2024年12月31日止」「2024年1月1日至12月31日」「2024年1月至12月」「统计期限为2024年度」
 _PERIOD_RE = re.compile(
-    rf"{_YEAR}年\s*1\s*月\s*1\s*日(?:起)?\s*(?:至|到|—|-|~)\s*{_YEAR}年\s*12\s*月\s*31\s*日"
+    rf"{_YEAR}年\s*1\s*月(?:\s*1\s*日)?(?:起)?\s*(?:至|到|—|–|-|~)\s*(?:{_YEAR}年)?\s*12\s*月"
+    rf"|统计(?:期限|周期|时限|时间|区间|范围)[^。\n]{{0,12}}?{_YEAR}年度?"
 )
+_SHORT_LINE = 40  # a title broken over lines: each part is shorter than this
+_CN_DIGITS = str.maketrans("〇○零一二三四五六七八九", "00012345678" + "9")
+_CN_YEAR = re.compile(r"[〇○零一二三四五六七八九]{4}(?=年)")
+_DIGIT_GAP = re.compile(r"(?<=\d)[ \t]+(?=\d)")
+_SIGNED_DATE = re.compile(rf"^{_YEAR}年(\d{{1,2}})月(\d{{1,2}})日$")
+_BODY_SUFFIX = re.compile(
+    r"(?:人民政府|政府|办公室|办公厅|管理委员会|管委会|街道办事处|委员会|局|厅|委|办|中心|院|署|"
+    r"综合实验区|开发区|高新区|示范区|新区)$"
+)
+_FILE_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+_TEXT_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})年")
 _CRAWLER_TITLE = re.compile(r"^\s*(?:标题|题目|title)\s*[：:]\s*(.+)$", re.M | re.I)
 _DATE_FIELD = re.compile(
     rf"(?:发布时间|发布日期|成文日期|印发日期|公开日期|日期)\s*[：:]\s*{_YEAR}\s*[-年/.]\s*(\d{{1,2}})\s*[-月/.]\s*(\d{{1,2}})"
@@ -234,23 +248,38 @@ def canonical_body(raw: str) -> BodyName | None:
 
 
 def _title_candidates(text: str) -> list[tuple[int, str, str]]:
-    """(year, name-part, title) for titles found near the top, crawler `标题：` lines first."""
+    """(year, name-part, title) for titles found near the top, crawler `标题：` lines first. A
+    title broken over two or three short lines (「2024年上海市科委政府信息公开工作」/「年度报告」) is
+    read joined."""
     found = []
     head = text[:_HEAD_CHARS]
     sources = [m.group(1) for m in _CRAWLER_TITLE.finditer(head)]
     lines = [ln.strip() for ln in head.split("\n")]
-    sources += [ln for ln in lines if ln]
-    for i, src in enumerate(sources):
+    lines = [ln for ln in lines if ln]
+    for i, line in enumerate(lines):
+        sources.append(line)
+        if len(line) <= _SHORT_LINE and not _TITLE_RE.search(line):
+            joined = line
+            for nxt in lines[i + 1 : i + 3]:
+                if len(nxt) > _SHORT_LINE or joined.endswith("。"):
+                    break
+                joined += nxt
+                if _TITLE_RE.search(joined):
+                    sources.append(joined)
+                    break
+    seen: set[str] = set()
+    for src in sources:
         m = _TITLE_RE.search(src)
-        if not m:
+        if not m or m.group(0) in seen or not _plausible_year(int(m.group("year"))):
             continue
+        seen.add(m.group(0))
         year = int(m.group("year"))
         pre, mid = m.group("pre"), m.group("mid")
         name = _clean_name(pre) or _clean_name(mid)
-        if not name and i > 0:
+        if not name:
             # Body printed on the line above the title (衡山县人民政府 / 2023年…报告).
             j = lines.index(src) if src in lines else -1
-            prev = next((ln for ln in reversed(lines[:j]) if ln), "") if j > 0 else ""
+            prev = lines[j - 1] if j > 0 else ""
             if prev and len(prev) <= 40 and not _TITLE_RE.search(prev):
                 name = _clean_name(prev)
         found.append((year, name, m.group(0).strip()))
@@ -305,36 +334,108 @@ def _published(text: str, year: int) -> str | None:
     return None
 
 
+def _plausible_year(year: int) -> bool:
+    return 2000 <= year <= 2100
+
+
+def meta_form(text: str) -> str:
+    """The document's matching form, made readable for dates: spaced digits joined (`2 0 2 4年`),
+    Chinese-numeral years as digits (二〇二四年)."""
+    text = _DIGIT_GAP.sub("", text)
+    return _CN_YEAR.sub(lambda m: m.group(0).translate(_CN_DIGITS), text)
+
+
+def _period_year(text: str) -> int | None:
+    m = _PERIOD_RE.search(text)
+    if not m:
+        return None
+    years = {int(y) for y in m.groups() if y}
+    return years.pop() if len(years) == 1 else None
+
+
+def _signature(text: str) -> tuple[str | None, int | None]:
+    """(body, year of the date) from the closing lines: 「XX县人民政府办公室」 above 「2024年1月20日」."""
+    lines = [ln.strip() for ln in text.split("\n")[-12:] if ln.strip()]
+    for k in range(len(lines) - 1, -1, -1):
+        m = _SIGNED_DATE.match(lines[k])
+        if not m:
+            continue
+        for prev in reversed(lines[max(0, k - 2) : k]):
+            name = _clean_name(prev)
+            if 2 <= len(name) <= 30 and len(prev) <= 32 and _BODY_SUFFIX.search(name):
+                return name, int(m.group(1))
+        return None, int(m.group(1))
+    return None, None
+
+
+def _from_file_name(path: str) -> tuple[str | None, int | None]:
+    """Last hints: a year and a Chinese name in the file name (「沭阳县2023年年报.pdf」)."""
+    stem = normalize_line(Path(path).stem) if path else ""
+    years = [int(y) for y in _FILE_YEAR.findall(stem) if _plausible_year(int(y))]
+    m = _TITLE_RE.search(stem)
+    name = (_clean_name(m.group("pre")) or _clean_name(m.group("mid"))) if m else None
+    if not name:
+        cjk = re.sub(r"(?:19|20)\d{2}年?度?|政府信息公开|政务公开|信息公开|工作|年度|年报|报告", "", stem)
+        cjk = _clean_name(cjk)
+        name = cjk if _BODY_SUFFIX.search(cjk or "") else None
+    return name, (years[0] if len(years) == 1 else None)
+
+
 def _template(text: str) -> str:
     if "本年新制作数量" in text or "上一年项目数量" in text or "本年新公开数量" in text:
         return "2019"
     return "2021"
 
 
-def extract_meta(doc: LoadedDocument) -> ReportMeta:
-    """Body, aliases, covered year and publication date; RejectedFile if no year or no body."""
+def extract_meta(doc: LoadedDocument, warnings: list[str] | None = None) -> ReportMeta:
+    """Body, aliases, covered year and publication date, from the title first, then the statistics
+    period, the signature and date lines, and the file name as a last hint (each fallback adds a
+    line to `warnings`). RejectedFile only when no year or no body can be read at all."""
+    warnings = warnings if warnings is not None else []
+    norm = doc.normalized.text
     # Title, period and header dates are near the top, a signature date at the very end.
-    raw = doc.text
-    text = normalize(raw if len(raw) <= _HEAD_CHARS * 4 else raw[: _HEAD_CHARS * 3] + "\n" + raw[-600:])
+    text = meta_form(norm if len(norm) <= _HEAD_CHARS * 4 else norm[: _HEAD_CHARS * 3] + "\n" + norm[-800:])
     titles = _title_candidates(text)
-    period = _PERIOD_RE.search(text[: _HEAD_CHARS * 2])
     year = titles[0][0] if titles else None
-    if year is None and period and period.group(1) == period.group(2):
-        year = int(period.group(1))
+    signed_body, signed_year = _signature(text)
+    file_body, file_year = _from_file_name(doc.path)
+    if year is None:
+        year = _period_year(text[: _HEAD_CHARS * 2])
+        if year is not None:
+            warnings.append(f"标题中未读出年度，按统计期限取{year}年 / year taken from the statistics period")
+    if year is None and signed_year:
+        year = signed_year - 1
+        warnings.append(f"标题中未读出年度，按落款日期推断为{year}年 / year inferred from the signature date")
+    if year is None and file_year:
+        year = file_year
+        warnings.append(f"标题中未读出年度，按文件名取{year}年 / year taken from the file name")
     if year is None:
         raise RejectedFile(
-            "找不到报告年度（标题或统计期限） / no report year found (title or statistics period)"
+            "找不到报告年度（标题、统计期限、落款日期或文件名） / no report year found "
+            "(title, statistics period, signature date or file name); staff can set it with --year"
         )
     name = next((n for y, n, _ in titles if n and y == year), None) or _body_from_text(text)
+    if not name and signed_body:
+        name = signed_body
+        warnings.append(f"标题中未读出机关名称，按落款取「{name}」 / body taken from the signature")
+    if not name and file_body:
+        name = file_body
+        warnings.append(f"标题中未读出机关名称，按文件名取「{name}」 / body taken from the file name")
     body = canonical_body(name) if name else None
     if body is None:
-        raise RejectedFile("找不到发布机关名称 / no publishing body found in the title")
+        raise RejectedFile(
+            "找不到发布机关名称 / no publishing body found in the title, signature or file name; "
+            "staff can set it with --body"
+        )
+    return _meta(body, year, text, titles[0][2] if titles else None)
+
+
+def _meta(body: BodyName, year: int, text: str, title: str | None) -> ReportMeta:
     aliases = list(body.aliases)
     if body.region:
         for variant in _parent_variants(text, body.region):
             suffix = body.body[len(body.region) :]
             aliases += [variant + suffix, variant] if suffix else [variant]
-    title = titles[0][2] if titles else None
     if title and body.body not in title and not any(a in title for a in aliases):
         title = f"{body.body}{title}"
     return ReportMeta(
@@ -345,3 +446,35 @@ def extract_meta(doc: LoadedDocument) -> ReportMeta:
         published=_published(text, year),
         title=title,
     )
+
+
+def override_meta(
+    meta: ReportMeta | None, doc: LoadedDocument, body: str | None, year: int | None
+) -> ReportMeta:
+    """Staff correction of body and/or year (`python -m ingest --body B --year Y`, the upload form):
+    the given name is canonicalized like a printed one; what is not given keeps the report's reading.
+    Raises ValueError for a name or year that cannot be a report's."""
+    if year is not None and not _plausible_year(int(year)):
+        raise ValueError(f"不合理的年度 / implausible year: {year}")
+    text = meta_form(doc.normalized.text[: _HEAD_CHARS * 3])
+    if body:
+        name = canonical_body(normalize_line(body))
+        if name is None:
+            raise ValueError(f"无法识别的机关名称 / not a body name: {body!r}")
+    elif meta is not None:
+        name = canonical_body(meta.body)
+    else:
+        raise ValueError(
+            "报告中读不出机关名称，请一并给出 --body / the report names no body: give --body too"
+        )
+    if year is None:
+        if meta is None:
+            raise ValueError(
+                "报告中读不出年度，请一并给出 --year / the report states no year: give --year too"
+            )
+        year = meta.year
+    assert name is not None
+    out = _meta(name, int(year), text, meta.title if meta else None)
+    if meta is not None and name.body == meta.body:
+        out.aliases = _dedupe([*meta.aliases, *out.aliases], out.body)
+    return out

@@ -16,12 +16,12 @@ from dataclasses import asdict
 from pathlib import Path
 
 from ingest.load import load
-from ingest.metadata import extract_meta
+from ingest.metadata import extract_meta, override_meta
 from ingest.passages import make_passages
 from ingest.sections import split_sections
 from ingest.tables import extract_facts
 from ingest.validate import text_vs_table, validate
-from nianbao.types import LoadedDocument, ParsedReport, RejectedFile, Section
+from nianbao.types import LoadedDocument, ParsedReport, RejectedFile, ReportMeta, Section
 
 MIN_SECTIONS = 4  # a report without tables must at least show most of the six sections
 
@@ -35,17 +35,35 @@ def _top_sections(sections: list[Section]) -> set[str]:
     return {s.path.split("/")[0] for s in sections}
 
 
-def parse_document(doc: LoadedDocument, sha256: str) -> ParsedReport:
-    """Parse a loaded document; raises RejectedFile when it is not a disclosure report."""
+def parse_document(
+    doc: LoadedDocument, sha256: str, body: str | None = None, year: int | None = None
+) -> ParsedReport:
+    """Parse a loaded document; raises RejectedFile when it is not a disclosure report. `body` /
+    `year` are a staff correction (`python -m ingest --body B --year Y`, the upload form): they
+    replace what the report's own text says, and let a report whose title names neither in.
+    A report whose tables parse is kept with the best reading of an odd title and a warning."""
     sections = split_sections(doc)
     tables = extract_facts(doc, sections)
     has_tables = any(f.value is not None and not f.computed for f in tables.facts)
     if not has_tables and len(_top_sections(sections)) < MIN_SECTIONS:
         raise RejectedFile(NOT_A_REPORT)
-    meta = extract_meta(doc)
+    warnings: list[str] = []
+    try:
+        meta: ReportMeta | None = extract_meta(doc, warnings)
+    except RejectedFile:
+        if body is None and year is None:
+            raise
+        meta = None
+    if body is not None or year is not None:
+        try:
+            meta = override_meta(meta, doc, body, year)
+        except ValueError as exc:
+            raise RejectedFile(str(exc)) from exc
+        warnings.append(f"机关/年度由工作人员指定：{meta.body} {meta.year}年 / body and year set by staff")
+    assert meta is not None
     if has_tables:
         meta.template = tables.template
-    warnings = list(tables.warnings)
+    warnings += tables.warnings
     if not has_tables:
         warnings.insert(0, "未能读出表格数字，仅收录正文 / tables could not be read; narrative only")
     violations = validate(tables.facts, tables.template) + text_vs_table(doc.text, tables.facts)
@@ -71,17 +89,19 @@ def file_sha256(path: str | Path) -> str:
     return h.hexdigest()
 
 
-def parse_file(path: str | Path) -> ParsedReport:
-    """Load and parse one file; raises RejectedFile (message = the reason) for non-reports."""
-    return parse_document(load(path), file_sha256(path))
+def parse_file(path: str | Path, body: str | None = None, year: int | None = None) -> ParsedReport:
+    """Load and parse one file; raises RejectedFile (message = the reason) for non-reports.
+    `body` / `year`: staff correction of what the report says (see `parse_document`); the web
+    upload form calls this with its fields."""
+    return parse_document(load(path), file_sha256(path), body=body, year=year)
 
 
-def facts_command(path: str, out=None) -> int:  # noqa: ANN001
+def facts_command(path: str, out=None, body: str | None = None, year: int | None = None) -> int:  # noqa: ANN001
     """`python -m ingest facts FILE`: the file's facts as JSON lines (body and year on each);
     rejected files print the reason on stderr and return 1."""
     out = out or sys.stdout
     try:
-        rep = parse_file(path)
+        rep = parse_file(path, body=body, year=year)
     except RejectedFile as e:
         print(f"rejected: {path}: {e}", file=sys.stderr)
         return 1

@@ -1,6 +1,7 @@
 """Narrative passages for retrieval: ~150–400 characters, cut at sentence ends, never crossing a
 section, table content left out (tables are facts; narrative sentences inside table sections are
-kept). Each passage quotes the original text and carries `search_text = normalize(text)`.
+kept). Each passage quotes the original text and carries `search_text`, its span of the
+document's one matching form (`doc.normalized`).
 
 Table content is recognised per piece (a sentence or a line): ` | ` rows, label-plus-figures
 rows (`规章 0 0 0`), digit-heavy runs (crawler text with run-together cells), and in sections
@@ -12,9 +13,9 @@ from __future__ import annotations
 
 import re
 
-from ingest.normalize import clutter_spans, normalize
 from ingest.sections import PREFACE, leaf_sections
 from nianbao.template import SECTIONS
+from nianbao.text import clutter_spans
 from nianbao.types import LoadedDocument, Passage, Section
 
 __all__ = ["make_passages", "MIN_CHARS", "TARGET_CHARS", "MAX_CHARS"]
@@ -185,8 +186,8 @@ def _chunks(text: str, pieces: list[tuple[int, int, bool]]) -> list[tuple[int, i
     return merged
 
 
-def _search_text(text: str) -> str:
-    norm = normalize(text)
+def _search_text(norm: str) -> str:
+    """A chunk's matching form (already normalized) on one line: line breaks inside Chinese text joined."""
     norm = re.sub(
         r"(?<=[\u3400-\u9fff，。、；：“”（）《》])\n|\n(?=[\u3400-\u9fff，。、；：“”（）《》])", "", norm
     )
@@ -216,7 +217,7 @@ def make_passages(doc: LoadedDocument, sections: list[Section]) -> list[Passage]
                     start=a,
                     end=b,
                     page=doc.page_at(a),
-                    search_text=_search_text(chunk),
+                    search_text=_search_text(doc.normalized.of_span(a, b)),
                 )
             )
     return passages

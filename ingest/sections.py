@@ -1,7 +1,7 @@
 """The six standard sections (一 … 六) of a report and their （一）（二） sub-sections.
 
 Headings are found in a light matching form of the text (simplified, pinyin and spaces dropped,
-full-width punctuation; see `normalize_with_offsets`) and mapped back to offsets in the original
+full-width punctuation: the document's one matching form, `doc.normalized`) and mapped back to offsets in the original
 `doc.text`. A top-level heading is a numeral 一…六 followed by 、 (or ．, ，、 …) and, within a few
 characters, a keyword of one of the template's sections (nianbao.template.SECTIONS); sections
 must appear in template order. Headings may be on their own line or inline in one long crawler
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import re
 
-from ingest.normalize import normalize_with_offsets
 from nianbao.template import SECTIONS, T3_ROWS
 from nianbao.types import LoadedDocument, Section
 
@@ -131,7 +130,8 @@ def _sub_headings(m: str, start: int, end: int) -> list[tuple[str, int, int]]:
 
 def split_sections(doc: LoadedDocument) -> list[Section]:
     text = doc.text
-    m, pos = normalize_with_offsets(text)
+    norm = doc.normalized
+    m, pos = norm.text, norm.pos
     if not m:
         return []
 

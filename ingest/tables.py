@@ -17,7 +17,7 @@ from itertools import product
 from ingest import labels
 from ingest.normalize import clean_original
 from ingest.split import SplitOutcome, candidates_note, parse_number, split_row
-from ingest.textgrid import RawRow, normalized_lines, rows_from_grids, rows_from_text
+from ingest.textgrid import RawRow, rows_from_grids, rows_from_text
 from nianbao import template as T
 from nianbao.types import Fact, LoadedDocument, Section
 
@@ -455,7 +455,7 @@ def _score(res: TableResult) -> int:
 def extract_facts(doc: LoadedDocument, sections: list[Section] | None = None) -> TableResult:
     """Every cell of tables 二, 三, 四 in `doc`: from the loader's grids when it found tables (PDF,
     HTML, DOCX), else — or when the grids read worse — from the text itself."""
-    lines_norm = normalized_lines(doc.text)
+    lines_norm = doc.normalized.lines
     evidence = narrative_evidence("\n".join(lines_norm))
     best: TableResult | None = None
     if doc.grids:

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 
-from ingest.normalize import normalize_line
+from nianbao.text import normalize_document, normalize_line
 from nianbao.types import Grid
 
 # A numeric cell: digits with thousands separators / decimals, or a dash meaning "none".
@@ -119,10 +118,10 @@ def table_region(lines_norm: list[str]) -> tuple[int, int, int, int] | None:
     return first, col, len(lines_norm) - 1, len(lines_norm[-1])
 
 
-@lru_cache(maxsize=8)
 def normalized_lines(text: str) -> tuple[str, ...]:
-    """The text's lines in matching form, cached: tables, evidence and R7 all read them."""
-    return tuple(normalize_line(ln) for ln in text.split("\n"))
+    """The text's lines in matching form: the lines of the document's one normalized form
+    (`nianbao.text.normalize_document`, cached), so tables, evidence and R7 read the same text."""
+    return normalize_document(text).lines
 
 
 def rows_from_text(text: str, lines_norm: tuple[str, ...] | list[str] | None = None) -> list[RawRow]:

@@ -197,7 +197,11 @@ _COMPAT_BLOCKS = (
 _KEEP_FW = set("！（），：；？")
 # Radicals of the supplement block that stand for a whole simplified character (NFKC leaves them).
 _RADICAL_SUPPLEMENT = dict(
-    zip("⺠⻄⻅⻆⻉⻋⻓⻔⻘⻚⻛⻜⻝⻢⻥⻦⻨⻩⻬⻮⻰⻳", "民西见角贝车长门青页风飞食马鱼鸟麦黄齐齿龙龟", strict=True)
+    zip(
+        "⺠⻄⻅⻆⻉⻋⻓⻔⻘⻚⻛⻜⻝⻢⻥⻦⻨⻩⻬⻮⻰⻳",
+        "民西见角贝车长门青页风飞食马鱼鸟麦黄齐齿龙龟",
+        strict=True,
+    )
 )
 _ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\r"
 _SPACES = "\u00a0\u3000\u202f\u205f"
@@ -272,14 +276,15 @@ class _Mapped:
         self.s = s
         self.pos = list(range(len(s)))
 
-    def sub(self, rx: re.Pattern, repl) -> None:  # noqa: ANN001 - str template or callable
+    def sub(self, rx: re.Pattern, repl) -> None:  # noqa: ANN001 - literal str or callable
         s, pos = self.s, self.pos
         out: list[str] = []
         opos: list[int] = []
         last = 0
+        fn = repl if callable(repl) else None
         for m in rx.finditer(s):
             a, b = m.span()
-            r = repl(m) if callable(repl) else m.expand(repl)
+            r = fn(m) if fn else repl
             if r == s[a:b]:
                 continue
             out.append(s[last:a])
@@ -354,7 +359,7 @@ def _run(text: str, *, clutter: bool, simplify: bool, markup: bool = True, width
         _simplify(mt)
     mt.translate(_WIDTH_ONE)
     for rx, repl in (
-        (_PARENS, r"（\1）"),
+        (_PARENS, lambda m: f"（{m.group(1)}）"),
         (_FW_PARENS, lambda m: f"（{m.group(1) or m.group(2)}）"),
         (_COMMA, "，"),
         (_SEMI, "；"),

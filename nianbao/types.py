@@ -33,6 +33,14 @@ class LoadedDocument:
     page_starts: list[int] = field(default_factory=list)
     encoding: str | None = None
 
+    @property
+    def normalized(self):  # noqa: ANN201 - nianbao.text.NormText, imported lazily (opencc)
+        """The one matching form of `text`, with offsets (built once per text and cached):
+        metadata, sections, tables and passages all read this."""
+        from nianbao.text import normalize_document
+
+        return normalize_document(self.text)
+
     def page_at(self, offset: int) -> int | None:
         page = None
         for i, start in enumerate(self.page_starts):
