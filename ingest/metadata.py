@@ -27,7 +27,7 @@ _HEAD_CHARS = 2500
 _YEAR = r"((?:19|20)\d{2})"
 # A title: optional body, year, optional body, 政府信息公开…报告.
 _TITLE_RE = re.compile(
-    r"(?P<pre>[^\n。；：:]{0,40}?)(?:关于)?(?P<year>(?:19|20)\d{2})\s*年度?(?P<mid>[^\n。；，0-9]{0,30}?)"
+    r"(?P<pre>[^\n。；：:，,、]{0,40}?)(?:关于)?(?P<year>(?:19|20)\d{2})\s*年度?(?P<mid>[^\n。；，0-9]{0,30}?)"
     r"(?:政府信息公开|政务公开|信息公开)(?:工作)?(?:年度)?(?:报告|年报)"
 )
 # 「自2024年1月1日起至2024年12月31日止」「2024年1月1日至12月31日」「2024年1月至12月」「统计期限为2024年度」
@@ -269,7 +269,7 @@ def _title_candidates(text: str) -> list[tuple[int, str, str]]:
                     break
     seen: set[str] = set()
     for src in sources:
-        m = _TITLE_RE.search(src)
+        m = _TITLE_RE.match(src)  # a title starts its line; a sentence quoting one does not
         if not m or m.group(0) in seen or not _plausible_year(int(m.group("year"))):
             continue
         seen.add(m.group(0))
@@ -289,17 +289,22 @@ def _title_candidates(text: str) -> list[tuple[int, str, str]]:
 _BODY_IN_TEXT = re.compile(r"([\u4e00-\u9fff]{2,20}?(?:人民政府|管委会|管理委员会|街道办事处))")
 
 
-_YEARLESS_TITLE = re.compile(r"^([^\n。；：:，]{2,40}?)(?:政府信息公开|政务公开)(?:工作)?(?:年度)?报告")
+_YEARLESS_TITLE = re.compile(r"^([^\n。；：:，]{0,40}?)(?:政府信息公开|政务公开)(?:工作)?(?:年度)?(?:报告|年报)")
 
 
 def _body_from_text(text: str) -> str | None:
     """Fallbacks: a title without a year (「某某县人民政府政府信息公开工作年度报告」), then
     「本报告由XX人民政府办公室…编制」-style statements near the top."""
     head = text[:_HEAD_CHARS]
-    for line in head.split("\n")[:8]:
-        m = _YEARLESS_TITLE.match(line.strip())
-        if m and _clean_name(m.group(1)):
+    lines = [ln.strip() for ln in head.split("\n")[:12] if ln.strip()]
+    for k, line in enumerate(lines[:8]):
+        m = _YEARLESS_TITLE.match(line)
+        if not m:
+            continue
+        if _clean_name(m.group(1)):
             return _clean_name(m.group(1))
+        if k > 0 and len(lines[k - 1]) <= _SHORT_LINE and _BODY_SUFFIX.search(_clean_name(lines[k - 1])):
+            return _clean_name(lines[k - 1])  # the body on the line above a yearless title
     m = re.search(r"本报告由(.{2,30}?)(?:根据|依据|按照|编制|汇总)", head)
     if m:
         name = re.sub(r"(?:办公室|办公厅)$", "", m.group(1))
@@ -387,11 +392,8 @@ def _template(text: str) -> str:
     return "2021"
 
 
-def extract_meta(doc: LoadedDocument, warnings: list[str] | None = None) -> ReportMeta:
-    """Body, aliases, covered year and publication date, from the title first, then the statistics
-    period, the signature and date lines, and the file name as a last hint (each fallback adds a
-    line to `warnings`). RejectedFile only when no year or no body can be read at all."""
-    warnings = warnings if warnings is not None else []
+def _read(doc: LoadedDocument, warnings: list[str]) -> tuple[BodyName | None, int | None, str, str | None]:
+    """(body, year, metadata text, title) as far as the report states them; fallbacks warn."""
     norm = doc.normalized.text
     # Title, period and header dates are near the top, a signature date at the very end.
     text = meta_form(norm if len(norm) <= _HEAD_CHARS * 4 else norm[: _HEAD_CHARS * 3] + "\n" + norm[-800:])
@@ -409,11 +411,6 @@ def extract_meta(doc: LoadedDocument, warnings: list[str] | None = None) -> Repo
     if year is None and file_year:
         year = file_year
         warnings.append(f"标题中未读出年度，按文件名取{year}年 / year taken from the file name")
-    if year is None:
-        raise RejectedFile(
-            "找不到报告年度（标题、统计期限、落款日期或文件名） / no report year found "
-            "(title, statistics period, signature date or file name); staff can set it with --year"
-        )
     name = next((n for y, n, _ in titles if n and y == year), None) or _body_from_text(text)
     if not name and signed_body:
         name = signed_body
@@ -422,12 +419,25 @@ def extract_meta(doc: LoadedDocument, warnings: list[str] | None = None) -> Repo
         name = file_body
         warnings.append(f"标题中未读出机关名称，按文件名取「{name}」 / body taken from the file name")
     body = canonical_body(name) if name else None
+    return body, year, text, (titles[0][2] if titles else None)
+
+
+def extract_meta(doc: LoadedDocument, warnings: list[str] | None = None) -> ReportMeta:
+    """Body, aliases, covered year and publication date, from the title first, then the statistics
+    period, the signature and date lines, and the file name as a last hint (each fallback adds a
+    line to `warnings`). RejectedFile only when no year or no body can be read at all."""
+    body, year, text, title = _read(doc, warnings if warnings is not None else [])
+    if year is None:
+        raise RejectedFile(
+            "找不到报告年度（标题、统计期限、落款日期或文件名） / no report year found "
+            "(title, statistics period, signature date or file name); staff can set it with --year"
+        )
     if body is None:
         raise RejectedFile(
             "找不到发布机关名称 / no publishing body found in the title, signature or file name; "
             "staff can set it with --body"
         )
-    return _meta(body, year, text, titles[0][2] if titles else None)
+    return _meta(body, year, text, title)
 
 
 def _meta(body: BodyName, year: int, text: str, title: str | None) -> ReportMeta:
@@ -449,32 +459,23 @@ def _meta(body: BodyName, year: int, text: str, title: str | None) -> ReportMeta
 
 
 def override_meta(
-    meta: ReportMeta | None, doc: LoadedDocument, body: str | None, year: int | None
+    doc: LoadedDocument, body: str | None, year: int | None, warnings: list[str] | None = None
 ) -> ReportMeta:
     """Staff correction of body and/or year (`python -m ingest --body B --year Y`, the upload form):
-    the given name is canonicalized like a printed one; what is not given keeps the report's reading.
-    Raises ValueError for a name or year that cannot be a report's."""
+    the given name is canonicalized like a printed one; what is not given is read from the report.
+    Raises ValueError for a name or year that cannot be a report's, or when the report does not
+    state the part that was not given."""
     if year is not None and not _plausible_year(int(year)):
         raise ValueError(f"不合理的年度 / implausible year: {year}")
-    text = meta_form(doc.normalized.text[: _HEAD_CHARS * 3])
-    if body:
-        name = canonical_body(normalize_line(body))
-        if name is None:
-            raise ValueError(f"无法识别的机关名称 / not a body name: {body!r}")
-    elif meta is not None:
-        name = canonical_body(meta.body)
-    else:
+    read_body, read_year, text, title = _read(doc, warnings if warnings is not None else [])
+    name = canonical_body(normalize_line(body)) if body else read_body
+    if body and name is None:
+        raise ValueError(f"无法识别的机关名称 / not a body name: {body!r}")
+    if name is None:
         raise ValueError(
             "报告中读不出机关名称，请一并给出 --body / the report names no body: give --body too"
         )
+    year = int(year) if year is not None else read_year
     if year is None:
-        if meta is None:
-            raise ValueError(
-                "报告中读不出年度，请一并给出 --year / the report states no year: give --year too"
-            )
-        year = meta.year
-    assert name is not None
-    out = _meta(name, int(year), text, meta.title if meta else None)
-    if meta is not None and name.body == meta.body:
-        out.aliases = _dedupe([*meta.aliases, *out.aliases], out.body)
-    return out
+        raise ValueError("报告中读不出年度，请一并给出 --year / the report states no year: give --year too")
+    return _meta(name, year, text, title if read_body and name.body == read_body.body else None)

@@ -21,7 +21,7 @@ from ingest.passages import make_passages
 from ingest.sections import split_sections
 from ingest.tables import extract_facts
 from ingest.validate import text_vs_table, validate
-from nianbao.types import LoadedDocument, ParsedReport, RejectedFile, ReportMeta, Section
+from nianbao.types import LoadedDocument, ParsedReport, RejectedFile, Section
 
 MIN_SECTIONS = 4  # a report without tables must at least show most of the six sections
 
@@ -48,19 +48,14 @@ def parse_document(
     if not has_tables and len(_top_sections(sections)) < MIN_SECTIONS:
         raise RejectedFile(NOT_A_REPORT)
     warnings: list[str] = []
-    try:
-        meta: ReportMeta | None = extract_meta(doc, warnings)
-    except RejectedFile:
-        if body is None and year is None:
-            raise
-        meta = None
     if body is not None or year is not None:
         try:
-            meta = override_meta(meta, doc, body, year)
+            meta = override_meta(doc, body, year)
         except ValueError as exc:
             raise RejectedFile(str(exc)) from exc
         warnings.append(f"机关/年度由工作人员指定：{meta.body} {meta.year}年 / body and year set by staff")
-    assert meta is not None
+    else:
+        meta = extract_meta(doc, warnings)
     if has_tables:
         meta.template = tables.template
     warnings += tables.warnings
