@@ -252,7 +252,8 @@ LEXICON: list[Term] = [
     Term(("其他处理", "other handling"), "三", "other_handling"),
     Term(("逾期不补正", "不补正"), "三", "other_handling.no_correction"),
     Term(("逾期未缴", "未缴纳费用", "缴纳费用", "收费通知"), "三", "other_handling.fee_unpaid"),
-    Term(("予以公开", "同意公开", "公开了", "全部公开", "准予公开", "granted", "grant in full", "granted in full", "fully granted", "grant", "disclosed", "approved"), "三", "granted"),
+    Term(("予以公开", "同意公开", "公开了", "全部公开", "准予公开", "granted", "grant in full", "granted in full", "fully granted", "grant", "disclosed", "approved"), "三", "granted",
+         related=("partial",)),
     Term(("部分公开", "partially", "partial"), "三", "partial"),
     Term(("收到", "受理", "新收", "申请数量", "申请量", "多少申请", "多少件申请", "申请多少", "requests received", "received", "requests", "applications"),
          "三", "new"),
@@ -315,4 +316,66 @@ QUALIFIER_WORDS: dict[str, tuple[str, ...]] = {
     "channel": ("网上", "网络", "在线", "网申", "线上", "书面", "当面", "现场", "信函", "邮寄", "电话", "传真",
                 "电子邮件", "邮件", "电子邮箱", "online", "in writing", "by mail", "by post", "by phone", "by email"),
     "level": ("县本级", "市本级", "区本级", "省本级", "本级", "乡镇"),  # not 街道: it ends place names
+}
+
+
+# --------------------------------------------------------------------------------------------
+# Derived measures staff use (TEMPLATE.md "Derived measures"), defined once: question
+# understanding finds them by their words, the fact answerer computes them from these codes.
+# Table 三 measures are sum(numerator rows) / sum(denominator rows) in one applicant column;
+# table 四 measures are sum(numerator columns) / sum(denominator columns) within one group row.
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Measure:
+    code: str
+    name: str
+    table: str
+    numerator: tuple[str, ...]
+    denominator: tuple[str, ...]
+    words: tuple[str, ...]
+    formula: str
+    warn_below: float | None = None
+    warn_above: float | None = None
+
+
+MEASURES: dict[str, Measure] = {
+    m.code: m
+    for m in [
+        Measure("disclosure_rate", "实质公开率", "三", ("granted", "partial"), ("handled_total",),
+                ("实质公开率", "公开率", "公开比例", "公开的比例", "公开比率", "公开占比", "disclosure rate"),
+                "(予以公开+部分公开)/办理结果总计", warn_below=0.40),
+        Measure("completion_rate", "办结率", "三", ("handled_total",), ("new", "carried_in"),
+                ("办结率", "办结比例", "办结的比例", "办结比率", "completion rate"),
+                "办理结果总计/(本年新收+上年结转)"),
+        Measure("withheld_rate", "不予公开率", "三", ("withheld",), ("handled_total",),
+                ("不予公开率", "不公开率", "不予公开比例", "不予公开的比例", "拒绝率", "refusal rate"),
+                "不予公开/办理结果总计"),
+        Measure("carry_rate", "结转率", "三", ("carried_out",), ("new", "carried_in"),
+                ("结转率", "结转比例", "结转的比例", "carry-over rate"),
+                "结转下年度继续办理/(本年新收+上年结转)"),
+        Measure("correction_rate", "纠错率", "四", ("corrected",), ("total",),
+                ("纠错率", "纠正率", "纠正比例", "纠正的比例", "被纠正的比例", "纠错比例", "败诉率",
+                 "correction rate", "overturn rate", "overturned rate"),
+                "结果纠正/总计；另示 结果纠正/(总计−尚未审结)", warn_above=0.15),
+    ]
+}
+
+# Applicant columns people name together: 法人或其他组织 is the five non-natural-person columns,
+# which the template prints without a subtotal (TEMPLATE.md table 三).
+@dataclass(frozen=True)
+class ColumnGroup:
+    code: str
+    name: str
+    table: str
+    columns: tuple[str, ...]
+    words: tuple[str, ...]
+
+
+COLUMN_GROUPS: dict[str, ColumnGroup] = {
+    g.code: g
+    for g in [
+        ColumnGroup("organisations", "法人或其他组织", "三", T3_ORG_COLUMNS,
+                    ("法人或其他组织", "法人和其他组织", "法人或者其他组织", "法人及其他组织", "法人和组织",
+                     "法人", "非自然人", "organisations", "organizations", "legal persons")),
+    ]
 }

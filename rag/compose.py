@@ -74,6 +74,15 @@ class Citations:
             self._index[k] = len(self.items)
         return self._index[k]
 
+    def has_cell(self, report: str, table: str, row: str, column: str) -> bool:
+        """Whether one table cell is already cited (by an earlier clause of the same answer)."""
+        return any(
+            c.report == report
+            and c.cell
+            and (c.cell.get("table"), c.cell.get("row"), c.cell.get("column")) == (table, row, column)
+            for c in self.items
+        )
+
     def marks(self, citations: list[Citation]) -> str:
         nums = sorted({self.add(c) for c in citations})
         return "".join(f"[{n}]" for n in nums)

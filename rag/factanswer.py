@@ -25,6 +25,7 @@ MAX_LABEL = 60  # a printed label longer than this swallowed a header: cite the 
 SMALL_SAMPLE = 30  # below this many cases a rate says little (TEMPLATE.md)
 CORRECTION_WARN = 0.15
 DISCLOSURE_WARN = 0.40
+MAX_UNSCOPED = 10  # a question naming no year (or no body) is answered for each report up to this many
 TEXT_TABLE_RULE = "R7_text_table"
 _QUOTED = re.compile(r"「([^」]{6,})」")
 _BASE_ROWS = {"handled_total", "new"}  # rows a share is taken of when a question names them
@@ -76,6 +77,25 @@ def cell_label(table: str, row_code: str, col: str) -> str:
         base = T.row(table, row_code).short
         return base if col == "total" else f"{base}{T.column(table, col).label}"
     return T.row(table, row_code).label + short_column(table, col)
+
+
+@dataclass
+class _Summed:
+    """Several cells of one row added (the columns of an applicant group)."""
+
+    cvs: list
+
+    @property
+    def value(self) -> float:
+        return sum(cv.value or 0 for cv in self.cvs)
+
+    @property
+    def missing(self) -> bool:
+        return False
+
+    @property
+    def undecidable(self) -> bool:
+        return any(cv.undecidable for cv in self.cvs)
 
 
 class _Answer:
@@ -381,6 +401,8 @@ class FactAnswerer:
             return have[-2:]
         if q.years:
             return asked
+        if q.operation in ("single", "breakdown", "share") and len(have) <= MAX_UNSCOPED:
+            return list(have)  # no year named: each year the store has (a short list), not a silent pick
         return have[-1:]
 
     def columns(self, q: Query, fig: FigureRef, tpl: str) -> list[str]:
@@ -401,6 +423,10 @@ class FactAnswerer:
         if q.measure:
             self._measures(q, catalog, out)
             return out.finish() if out.figures else None
+        if q.operation == "rank_years":
+            for b in self.bodies(q, catalog):
+                self._rank_years(q, self.reports_for(b, self.years_for(q, catalog, b)), out)
+            return out.finish() if out.lines else None
         if q.operation == "rank":
             self._rank(q, catalog, out)
             return out.finish()
@@ -448,7 +474,12 @@ class FactAnswerer:
     def _single(self, q: Query, rf: ReportFacts, out: _Answer) -> None:
         tpl = rf.report.template
         segs, related = [], []
+        asked = {(f.table, f.row, c) for f in q.figures for c in self.columns(q, f, tpl)}
         for fig in q.figures:
+            if q.column_group and fig.table == "三":
+                group = T.COLUMN_GROUPS[q.column_group]
+                segs.append(f"{group.name}" + self._sum_phrase(self._column_sum(rf, fig.row, list(group.columns), out), out))
+                continue
             for col in self.columns(q, fig, tpl):
                 segs.append(out.phrase(self.book.get(rf, fig.table, fig.row, col)))
                 for rel in fig.related:
@@ -456,6 +487,7 @@ class FactAnswerer:
                         cv = self.book.get(rf, fig.table, rel, col)
                         if not cv.missing:
                             related.append(out.phrase(cv))
+                related += self._context_cells(rf, fig.table, fig.row, col, asked, out)
         line = f"{self._who(rf)}" + "，".join(segs) + "。"
         t4 = [
             self.book.get(rf, f.table, f.row, self.columns(q, f, tpl)[0])
@@ -474,6 +506,25 @@ class FactAnswerer:
         if related:
             line += "相关情形：" + "、".join(dict.fromkeys(related)) + "。"
         out.line(line)
+
+    def _context_cells(
+        self, rf: ReportFacts, table: str, row: str, col: str, asked: set, out: _Answer
+    ) -> list[str]:
+        """The cells a reader needs beside one result: a table 四 result with its group's total
+        (纠正1件 of 复议7件), a table 二 column with the rest of its row (废止0件; 制发3件, 现行有效8件)."""
+        tpl = rf.report.template
+
+        def fresh(c: str) -> bool:
+            return (table, row, c) not in asked and not out.cites.has_cell(rf.report.id, table, row, c)
+
+        if table == "四" and col != "total" and fresh("total"):
+            cv = self.book.get(rf, table, row, "total")
+            return [] if cv.missing else [out.phrase(cv)]
+        if table == "二":
+            cols = [c for c in (T.t2_columns_for(row, tpl) or ()) if c != col and fresh(c)]
+            cvs = [self.book.get(rf, table, row, c) for c in cols]
+            return [out.phrase(cv) for cv in cvs if not cv.missing]
+        return []
 
     def _parts_of(self, fig: FigureRef, rf: ReportFacts, col: str) -> list[tuple[str, str, str]]:
         """(table, row, column) cells that make up one figure, for a breakdown."""
@@ -598,7 +649,7 @@ class FactAnswerer:
                 if not rates and any("无法确定" in line for line in out.lines[n:]):
                     undecided.append(rf)
         if len({rf.report.body for rf, _ in results} | {rf.report.body for rf in undecided}) > 1:
-            name = "实质公开率" if q.measure == "disclosure_rate" else "纠错率"
+            name = T.MEASURES[q.measure].name
             ordered = sorted(results, key=lambda x: -x[1])
             line = f"按{name}从高到低：" + " > ".join(f"{self._who(rf)}{fmt_pct(r)}" for rf, r in ordered)
             if undecided:
@@ -607,18 +658,20 @@ class FactAnswerer:
 
     def _measure(self, q: Query, rf: ReportFacts, out: _Answer) -> list[float]:
         rates: list[float] = []
-        if q.measure == "disclosure_rate":
-            cols = q.applicants or ["total"]
-            for col in cols:
-                nums = [self.book.get(rf, "三", r, col) for r in ("granted", "partial")]
-                den = self.book.get(rf, "三", "handled_total", col)
-                if den.missing:
+        m = T.MEASURES[q.measure]
+        if m.table == "三":
+            cols = [] if q.column_group else (q.applicants or ["total"])
+            groups = [[c] for c in cols] or [list(q.applicants)]
+            for group in groups:
+                nums = [self._column_sum(rf, r, group, out) for r in m.numerator]
+                dens = [self._column_sum(rf, r, group, out) for r in m.denominator]
+                if any(d is None or d.missing for d in dens):
                     continue
-                ratio = self._ratio_line(rf, out, nums, den, "实质公开率（予以公开+部分公开）/办理结果总计")
+                ratio = self._rate_line(rf, out, nums, dens, f"{m.name}（{m.formula}）")
                 if ratio is not None:
                     rates.append(ratio)
-                if ratio is not None and ratio < DISCLOSURE_WARN:
-                    out.line(f"⚠️ 实质公开率低于{DISCLOSURE_WARN:.0%}，评议中通常视为警示信号。")
+                if ratio is not None and m.warn_below is not None and ratio < m.warn_below:
+                    out.line(f"⚠️ {m.name}低于{m.warn_below:.0%}，评议中通常视为警示信号。")
         elif q.measure == "correction_rate":
             rows = [f.row for f in q.figures if f.table == "四"] or ["review"]
             for r in dict.fromkeys(rows):
@@ -632,16 +685,18 @@ class FactAnswerer:
                 if out.cannot_derive(f"{self._who(rf)}{phr}；", [corr, total, pend], f"{name}纠错率"):
                     continue
                 parts = [self.book.get(rf, "四", r, c) for c in ("upheld", "corrected", "other")]
-                bases = [
-                    (
-                        "总计−尚未审结",
-                        (total.value or 0) - (pend.value or 0),
-                        f"({fmt_num(total.value)}-{fmt_num(pend.value or 0)})",
+                bases = [("总计", total.value or 0, fmt_num(total.value))]
+                if pend.value:  # staff often leave pending cases out (TEMPLATE.md): show both
+                    bases.append(
+                        (
+                            "总计−尚未审结",
+                            (total.value or 0) - (pend.value or 0),
+                            f"({fmt_num(total.value)}-{fmt_num(pend.value or 0)})",
+                        )
                     )
-                ]
                 if all(not p.missing and not p.undecidable for p in parts):
                     by_parts = sum(p.value or 0 for p in parts)
-                    if by_parts != bases[0][1]:
+                    if by_parts not in (b[1] for b in bases) and by_parts != (total.value or 0):
                         bases.append(
                             (
                                 "维持+纠正+其他结果（各项之和）",
@@ -665,8 +720,96 @@ class FactAnswerer:
                     segs.append(seg)
                     rates.append(ratio)
                 out.line(f"{self._who(rf)}{phr}；{name}纠错率：" + "；".join(segs) + "。")
+            suits = [r for r in dict.fromkeys(rows) if r.startswith("suit")]
+            if len(suits) == 2:  # 「行政诉讼纠错率」 asks for both kinds of lawsuit together
+                corr = [self.book.get(rf, "四", r, "corrected") for r in suits]
+                tot = [self.book.get(rf, "四", r, "total") for r in suits]
+                if not any(cv.missing or cv.undecidable for cv in corr + tot):
+                    c, t = sum(cv.value or 0 for cv in corr), sum(cv.value or 0 for cv in tot)
+                    arith = f"({'+'.join(fmt_num(cv.value) for cv in corr)})/({'+'.join(fmt_num(cv.value) for cv in tot)})"
+                    out.derived(rf.report, c, "件", "+".join(fmt_num(cv.value) for cv in corr))
+                    out.derived(rf.report, t, "件", "+".join(fmt_num(cv.value) for cv in tot))
+                    if t:
+                        ratio = c / t
+                        out.derived(rf.report, round(ratio * 100, 1), "%", arith)
+                        out.line(
+                            f"两类行政诉讼合计：纠正{fmt_num(c)}件，总计{fmt_num(t)}件；诉讼纠错率 = {arith} = "
+                            f"{fmt_num(c)}/{fmt_num(t)} ≈ **{fmt_pct(ratio)}**。"
+                        )
+                        rates.insert(0, ratio)
 
         return rates[:1]
+
+    def _column_sum(self, rf: ReportFacts, row: str, cols: list[str], out: _Answer) -> CellValue | None:
+        """One row's value over several applicant columns (法人或其他组织 = five columns)."""
+        cvs = [self.book.get(rf, "三", row, c) for c in cols]
+        if len(cvs) == 1:
+            return cvs[0]
+        present = [cv for cv in cvs if not cv.missing]
+        if not present:
+            return cvs[0]
+        return _Summed(present)
+
+    def _rate_line(
+        self, rf: ReportFacts, out: _Answer, nums: list, dens: list, name: str
+    ) -> float | None:
+        """numerator cells / denominator cells (each may be a column sum), arithmetic shown."""
+        cells = [x for x in nums + dens if x is not None]
+        flat = [cv for x in cells for cv in (x.cvs if isinstance(x, _Summed) else [x])]
+        phr = "、".join(self._sum_phrase(x, out) for x in cells)
+        if any(cv.undecidable for cv in flat):
+            out.line(f"{self._who(rf)}{phr}。")
+            out.cannot_derive(self._who(rf), flat, name)
+            return None
+        num = sum(x.value or 0 for x in nums if x is not None)
+        den = sum(x.value or 0 for x in dens)
+
+        def arith(xs: list) -> str:
+            a = "+".join(fmt_num(x.value) for x in xs if x is not None)
+            return f"({a})" if len(xs) > 1 else a
+
+        if not den:
+            out.line(f"{self._who(rf)}{phr}，分母为0，无法计算{name}。")
+            return None
+        ratio = num / den
+        out.derived(rf.report, round(ratio * 100, 1), "%", f"{arith(nums)}/{arith(dens)}")
+        line = f"{self._who(rf)}{phr}；{name} = {arith(nums)}/{arith(dens)} ≈ **{fmt_pct(ratio)}**。"
+        if den < SMALL_SAMPLE:
+            line += f"（仅{fmt_num(den)}件，样本很小，比率参考意义有限。）"
+        out.line(line)
+        return ratio
+
+    def _sum_phrase(self, x, out: _Answer) -> str:  # noqa: ANN001 - CellValue | _Summed
+        if not isinstance(x, _Summed):
+            return out.phrase(x)
+        parts = "、".join(out.phrase(cv) for cv in x.cvs)
+        if any(cv.undecidable for cv in x.cvs):
+            return parts
+        arith = "+".join(fmt_num(cv.value) for cv in x.cvs)
+        out.derived(x.cvs[0].report, x.value, x.cvs[0].unit, arith)
+        name = T.row("三", x.cvs[0].row).short
+        return f"{name}合计 {arith} = **{fmt_num(x.value)}{x.cvs[0].unit}**（{parts}）"
+
+    def _rank_years(self, q: Query, rfs: list[ReportFacts], out: _Answer) -> None:
+        """「平潭哪年的申请量最高」: one body's years ordered by the figure."""
+        if not rfs:
+            return
+        for fig in q.figures:
+            vals, unknown = [], []
+            for rf in rfs:
+                cv = self.book.get(rf, fig.table, fig.row, self.columns(q, fig, rf.report.template)[0])
+                (unknown if cv.undecidable else vals).append(cv) if not cv.missing else None
+            vals.sort(key=lambda cv: -(cv.value or 0))
+            label = cell_label(fig.table, fig.row, vals[0].column) if vals else T.row(fig.table, fig.row).short
+            years = "、".join(str(rf.report.year) for rf in rfs)
+            items = [f"{i}. {cv.report.year}年：{out.phrase(cv)}" for i, cv in enumerate(vals, 1)]
+            items += [f"- {cv.report.year}年：无法确定，未参与排序。{out.phrase(cv)}" for cv in unknown]
+            top = ""
+            if vals:
+                top = f"最高的是{vals[0].report.year}年（{fmt_num(vals[0].value)}{vals[0].unit}），"
+                top += f"最低的是{vals[-1].report.year}年（{fmt_num(vals[-1].value)}{vals[-1].unit}）。"
+                out.derived(vals[0].report, vals[0].report.year, "年", "最高的年份")
+            out.line(f"{rfs[0].report.body}各年（{years}年）按「{label}」排序：\n" + "\n".join(items) + "\n\n" + top)
 
     def _diff(self, q: Query, rfs: list[ReportFacts], out: _Answer) -> None:
         if len(rfs) < 2:

@@ -66,7 +66,9 @@ class FigureRef:
 
 @dataclass
 class Query:
-    """The question as understood: what body/year/figure/operation it asks for."""
+    """The question as understood — the typed plan between understanding and answering: what
+    body/year/figure/operation it asks for, how sure understanding is, and what it assumed.
+    `Plan` is the same class: answering executes a Plan into cell values, the composer writes them."""
 
     text: str  # the question as asked
     norm: str  # normalized (simplified, half-width digits, numerals converted)
@@ -85,6 +87,24 @@ class Query:
     notes: list[str] = field(default_factory=list)  # interpretation notes shown to the user
     # words narrowing a figure to what no table column holds (网上, 县本级: template.QUALIFIER_WORDS)
     qualifiers: list[str] = field(default_factory=list)
+    # applicant columns named together (法人或其他组织): nianbao.template.COLUMN_GROUPS code; the
+    # answer sums those columns instead of listing them
+    column_group: str | None = None
+    # 0..1: how sure understanding is that `figures`/`measure` are what was asked. Below
+    # FIGURE_CONFIDENCE the answer gives no figure (it asks, or says the tables don't hold it).
+    confidence: float = 1.0
+    # what understanding assumed or could not place (shown under 「我是这样理解的」)
+    assumptions: list[str] = field(default_factory=list)
+    unexplained: str = ""  # the question's words no part of understanding accounted for
+
+    def explain(self) -> str:
+        """The plan in plain words: the same text the chat shows under 「我是这样理解的」."""
+        from rag.explain import explain_plan
+
+        return explain_plan(self)
+
+
+Plan = Query  # the issue's name for it; one class, two names
 
 
 @dataclass
@@ -97,9 +117,11 @@ class Context:
     applicants: list[str] = field(default_factory=list)
     operation: str = "single"
     measure: str | None = None  # added: a follow-up of a rate question keeps asking for the rate
+    column_group: str | None = None
 
     def to_dict(self) -> dict:
         return {
+            "column_group": self.column_group,
             "bodies": list(self.bodies),
             "years": list(self.years),
             "figures": [f.to_dict() for f in self.figures],
@@ -124,6 +146,7 @@ class Context:
             applicants=list(d.get("applicants") or []),
             operation=d.get("operation") or "single",
             measure=d.get("measure"),
+            column_group=d.get("column_group"),
         )
 
     @classmethod
@@ -135,6 +158,7 @@ class Context:
             applicants=list(q.applicants),
             operation=q.operation,
             measure=q.measure,
+            column_group=q.column_group,
         )
 
 

@@ -92,6 +92,12 @@ def _build_lexicon() -> _KeyIndex:
     for kind, words in T.QUALIFIER_WORDS.items():
         for w in words:
             idx.add(w.lower(), _Cue("qualifier", kind))
+    for m in T.MEASURES.values():
+        for w in m.words:
+            idx.add(w.lower(), _Cue("measure", m.code))
+    for g in T.COLUMN_GROUPS.values():
+        for w in g.words:
+            idx.add(w.lower(), _Cue("colgroup", g.code))
     return idx
 
 
@@ -236,6 +242,7 @@ _RANK = re.compile(
     r"哪个|哪一个|哪家|哪些地方|哪个地方|哪里|排名|排序|排行|最多|最少|最高|最低|前\d+|which\b|most\b|fewest|highest|lowest|rank"
 )
 _RANK_STRONG = re.compile(r"排名|排序|排行|前\d+名?|rank")
+_WHICH_YEAR = re.compile(r"哪一?年|哪个年份|哪个年度|which year|what year|in which year")
 _TREND = re.compile(
     r"趋势|历年|逐年|每年|各年|每一年|这几年|近几年|这些年|变化情况|走势|trend|over the years|each year|every year"
 )
@@ -244,10 +251,6 @@ _ALL_YEARS = re.compile(
 )
 _SHARE = re.compile(
     r"比例|占比|百分之|百分比|%|率|多大比重|几成|\bproportion|\bpercentage|\bpercent|\bshare\b|\brate\b|\bratio\b"
-)
-_DISCLOSURE_RATE = re.compile(r"实质公开率|公开率|公开比例|公开的比例|公开比率|disclosure rate")
-_CORRECTION_RATE = re.compile(
-    r"纠错率|纠正率|纠正比例|被纠正的比例|败诉率|correction rate|overturn(?:ed)? rate"
 )
 _DIFF = re.compile(
     r"增加|减少|增长|下降|上升|降低|变化|增减|多了|少了|多几|少几|差多少|相差|差距|比去年|同比|环比|相比|对比|比较|比上年|和去年比|与去年比"
@@ -270,6 +273,7 @@ _COUNTISH = re.compile(r"多少|几件|几个|几次|几项|数量|数目|件数
 _GRANTED_PARTIAL = re.compile(
     r"(?<!部分)(?<!不予)(?<!不)公开(?:和|与|及|或|以及|加|,)部分公开|全部或部分公开|granted (?:and|or) partial"
 )
+_WITH_PARTIAL = re.compile(r"全部或部分|(?:含|包括|包含|连同|加上)部分公开")
 # Lexicon words that name a table 三 outcome only when the question is about requests
 # (「公开了几期常务会议」 is not 予以公开).
 _NEEDS_REQUEST_CONTEXT = {
@@ -479,7 +483,7 @@ def _figures(
     """Figures, applicant columns, per-table column words, narrative sections — from lexicon hits."""
     figs: list[FigureRef] = []
     applicants: list[str] = []
-    cols: dict[str, list[str]] = {"四": [], "二": []}
+    cols: dict[str, list[str]] = {"四": [], "二": [], "measure": [], "group": []}
     sections: list[str] = []
 
     def add(table: str, row: str, related: tuple[str, ...] = ()) -> None:
@@ -519,6 +523,10 @@ def _figures(
                     lst.append(cue.value)
             elif cue.kind == "section" and cue.value not in sections:
                 sections.append(cue.value)
+            elif cue.kind in ("measure", "colgroup"):
+                lst = cols["measure" if cue.kind == "measure" else "group"]
+                if cue.value not in lst:
+                    lst.append(cue.value)
     # A row named by a generic word and also by a more specific child: keep the specific one.
     codes = {f.row for f in figs}
     figs = [f for f in figs if not any(c.startswith(f.row + ".") for c in codes)]
@@ -550,7 +558,7 @@ def _apply_columns(figs: list[FigureRef], cols: dict, applicants: list[str]) -> 
     for f in figs:
         cols_for = [f.column]
         if f.table == "四" and cols["四"]:
-            cols_for = [cols["四"][0]]
+            cols_for = list(cols["四"])  # 「维持几件、纠正几件」: every result asked, in order
         elif f.table == "二" and cols["二"]:
             allowed = T.row("二", f.row).columns
             cols_for = [c for c in cols["二"] if c in allowed] or [f.column]
@@ -563,10 +571,14 @@ def _apply_columns(figs: list[FigureRef], cols: dict, applicants: list[str]) -> 
 def _operation(q: Query, norm: str, hint: str | None, n_figs_named: int, n_bodies_named: int = 0) -> str:
     if _LIST.search(norm) and not q.figures:
         return "list"
+    if _WHICH_YEAR.search(norm) and q.figures and n_bodies_named <= 1 and len(q.bodies) <= 1:
+        return "rank_years"  # 「平潭哪年的申请量最高」: the years of one body, not bodies in one year
     if _RANK_STRONG.search(norm):
         return "rank"
     if _RANK.search(norm) and re.search(r"哪|which", norm) and q.figures and n_bodies_named < 2:
         return "rank"  # 「哪个…更多」 over named bodies is a comparison of exactly those (below)
+    if _SUM.search(norm) and len(q.years) >= 2 and q.figures and not _TREND.search(norm):
+        return "sum"  # 「2019到2021年一共新收了多少」: a total over the years
     if _TREND.search(norm) or hint == "all" or len(q.years) >= 3:
         return "trend"
     if len(q.bodies) >= 2:
@@ -641,22 +653,31 @@ def understand(
         q.followup = reused_figs = True
     if not figs and (cols["四"]) and not sections:
         figs = [FigureRef("四", "review")]  # 「被纠正的有多少」: table 四 results default to 行政复议
-    if not figs and (applicants or (_REQUEST_COUNT.search(norm) and _COUNTISH.search(norm))):
-        figs = [FigureRef("三", "new")]
+    defaulted = False
+    if not figs and (applicants or cols["group"] or (_REQUEST_COUNT.search(norm) and _COUNTISH.search(norm))):
+        figs = [FigureRef("三", "new")]  # 「多少申请」/「企业申请了几件」: the count of requests received
+        defaulted = True
+    if cols["group"] and not applicants:
+        q.column_group = cols["group"][0]
+        applicants = list(T.COLUMN_GROUPS[q.column_group].columns)
     q.applicants = applicants
     q.figures = _apply_columns(figs, cols, applicants)
-    if _DISCLOSURE_RATE.search(norm):
-        q.measure = "disclosure_rate"
-    elif _CORRECTION_RATE.search(norm):
-        q.measure = "correction_rate"
-    if q.measure == "disclosure_rate" and not n_named:
-        q.figures = [FigureRef("三", "granted"), FigureRef("三", "partial"), FigureRef("三", "handled_total")]
-    elif q.measure == "correction_rate" and not any(f.table == "四" for f in q.figures):
+    measures = list(cols["measure"])
+    if not measures and _SHARE.search(norm) and (_GRANTED_PARTIAL.search(norm) or _WITH_PARTIAL.search(norm)):
+        measures = ["disclosure_rate"]  # 「公开（含部分公开）的比例」
+    q.measure = measures[0] if measures else None
+    m = T.MEASURES.get(q.measure or "")
+    if m is not None and m.table == "三":
+        q.figures = [FigureRef("三", r) for r in m.numerator + m.denominator]
+    elif m is not None and m.table == "四" and not any(f.table == "四" for f in q.figures):
         q.figures = [FigureRef("四", "review")]
+    if q.figures and not q.measure and not reused_figs:
+        _judge(q, norm, found.spans + [(s, e) for s, e, _ in lex_hits], lex_hits, defaulted)
     q.section = sections[0] if sections else None
     q.qualifiers = _qualifiers(lex_hits)
     q.wants_narrative = (
-        bool(_NARRATIVE.search(norm))
+        q.confidence < FIGURE_CONFIDENCE
+        or bool(_NARRATIVE.search(norm))
         or (bool(sections) and not _COUNTISH.search(norm))
         or not q.figures  # a count the tables do not hold (条信息, 新媒体, 发布会…) can only come from the text
         or bool(q.qualifiers)  # 网上/县本级: the tables hold only the overall figure; the text may say more
@@ -712,6 +733,56 @@ def understand(
     return q
 
 
+FIGURE_CONFIDENCE = 0.5  # below this the answer states no figure (see _judge)
+# Words that carry no figure meaning of their own: question words, measure words, particles,
+# the report's subject. What is left of a question after these, the body, the years and the
+# lexicon's words is what understanding could not account for.
+_FILLER = re.compile(
+    r"\d+|[a-z]+|政府信息公开|信息公开|依申请公开|依申请|依|政府信息|年度报告|年报|报告|申请人|申请|信息"
+    r"|多少|几|一共|总共|合计|共计|总数|数量|数目|件数|大概|大约|请问|想知道|知道|查询|查一下|统计|告诉我|帮我"
+    r"|是否|有没有|有无|是不是|能不能|可以|怎么样|情况|分别|各自|其中|以及|还有|另外|一下|所有|全部|总体|整体|相关"
+    r"|哪些|哪个|哪年|哪一年|什么|如何|怎么|为什么|谁|最大|最小|最高|最低|最多|最少|排名|排序|因为|因|而|又|后|方面|本年度|本年|年度|今年|去年|前年|上一年|上年|同比|比例|占比|比率"
+    r"|受理|收到|提出|提交|办理|处理|答复|回复|收|提|有|是|的|了|吗|呢|吧|啊|呀|么|在|被|给|对|向|从|把|将|和|与|及|或|并|还|都|也|就"
+    r"|这|那|其|该|各|每|个|件|项|次|条|起|宗|类|种|份|位|名|人|年|月|日|共|总|计|请|问|要|想|能|会|多|少|中|里|内|上|下|来|去|过|到"
+    r"|[\s,.?!:;()\[\]'\"“”‘’《》【】、，。？！：；（）~～\-—/]"
+)
+# Lexicon words too general to name a figure alone: they say requests are counted, not which count.
+_WEAK_WORDS = {"多少申请", "多少件申请", "申请多少", "申请数量", "申请量", "requests", "applications"}
+
+
+def _unexplained(norm: str, spans: list[tuple[int, int]]) -> str:
+    chars = list(norm)
+    for s, e in spans:
+        for j in range(s, min(e, len(chars))):
+            chars[j] = " "
+    return _FILLER.sub("", "".join(chars))
+
+
+def _judge(
+    q: Query, norm: str, spans: list[tuple[int, int]], hits: list[tuple[int, int, str]], defaulted: bool
+) -> None:
+    """How sure is it that q.figures is what was asked? A figure that only the question's most
+    general words (「申请」「多少」) point to, while other words of the question stay unaccounted
+    for (「因为手里没有这个信息而答复不了」), is a guess: a confident wrong figure is worse than asking."""
+    rest = _unexplained(norm, spans)
+    for name in q.unknown_bodies:  # a body the store lacks is answered as such, not as an unknown figure
+        rest = rest.replace(_FILLER.sub("", normalize_question(name)), "")
+    q.unexplained = rest
+    weak_only = defaulted or all(k in _WEAK_WORDS for _, _, k in hits if _is_row_hit(k))
+    if [(f.table, f.row) for f in q.figures] == [("三", "new")] and not _APPLY.search(norm):
+        weak_only = True  # 「收到群众诉求多少件」: something received, but not information requests
+    if rest and len(rest) >= 3 and weak_only:
+        q.confidence = 0.3
+        q.assumptions.append(f"问题中的「{rest}」对应不到年报表格中的栏目")
+    elif rest and len(rest) >= 6:
+        q.confidence = 0.7
+        q.assumptions.append(f"问题中的「{rest}」未用于查表")
+
+
+def _is_row_hit(key: str) -> bool:
+    return any(c.kind == "row" for c in _LEXICON.payloads.get(key, ()))
+
+
 def _operation_cues(norm: str) -> bool:
     return any(p.search(norm) for p in (_RANK, _TREND, _SHARE, _DIFF, _BREAKDOWN, _SUM))
 
@@ -727,6 +798,7 @@ _ASKS = re.compile(r"多少|几|哪些|哪个|什么|如何|怎么|怎样|是否
 _CLAUSE_END = re.compile(r"[？?；;]+")
 # 「收到多少申请，其中企业申请多少」: 「，其中」 opens a new clause when the one before asks something.
 _QIZHONG = re.compile(r"[，,]\s*(?=其中)")
+_COMMA = re.compile(r"[，,、]")
 
 
 def split_clauses(question: str) -> list[str]:
@@ -743,6 +815,15 @@ def split_clauses(question: str) -> list[str]:
         pieces.append(part[start:])
     clauses = [p.strip(" ，,。\t\n") for p in pieces]
     clauses = [c for c in clauses if c]
+    # 「收到多少，办结了多少」: comma-separated parts that each ask something are clauses too
+    split: list[str] = []
+    for c in clauses:
+        bits = [b.strip() for b in _COMMA.split(c) if b.strip()]
+        if len(bits) >= 2 and all(_ASKS.search(normalize_question(b)) for b in bits):
+            split += bits
+        else:
+            split.append(c)
+    clauses = split
     if len(clauses) < 2 or not all(
         _ASKS.search(normalize_question(c)) or _COUNTISH.search(normalize_question(c)) for c in clauses
     ):

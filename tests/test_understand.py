@@ -173,7 +173,7 @@ CASES: list[tuple[str, dict]] = [
         "What was Huai'an city's substantive disclosure rate in 2024?",
         dict(b=[HA], meas="disclosure_rate", op="share"),
     ),
-    ("平潭2022年复议纠错率", dict(meas="correction_rate", op="share", f=["review:corrected"])),
+    ("平潭2022年复议纠错率", dict(meas="correction_rate", op="share", f=["review"])),
     ("淮安市2024年不予公开的占办结总数的比例？", dict(f=["withheld", "handled_total"], op="share")),
     ("淮安市2024年自然人申请占比", dict(f=["new:person"], op="share")),
     ("2023年衡山县和洪泽区谁收到的政府信息公开申请多？", dict(b=[HS, HZ], y=[2023], f=["new"], op="compare")),
