@@ -1,16 +1,18 @@
 """Question understanding: question text + catalog (+ previous turn) -> Query.
 
 Deterministic and fast (well under 5 ms): the lexicon index is built once per process from
-nianbao.template, the body-alias index once per Catalog. Matching is longest-first over the
+nianbao.template, the body-name index (rag.bodies) once per Catalog. Matching is longest-first over the
 normalized question (rag.numerals), so 「复议后起诉」 beats 「复议」 and 「淮安洪泽」 beats 「淮安」.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from nianbao import template as T
+from rag.bodies import add_unknown as add_unknown_bodies
+from rag.bodies import find as find_bodies
 from rag.numerals import normalize_question
 from rag.query import Catalog, Context, FigureRef, Query
 
@@ -104,93 +106,12 @@ def _build_lexicon() -> _KeyIndex:
 _LEXICON = _build_lexicon()
 
 # ------------------------------------------------------------------------------------------------
-# Body aliases, built once per Catalog
+# Years of a Catalog, built once per Catalog (body names: rag.bodies)
 # ------------------------------------------------------------------------------------------------
-
-_GOV_SUFFIXES = (
-    "人民政府办公室",
-    "人民政府办公厅",
-    "人民政府",
-    "政府办公室",
-    "政府办公厅",
-    "管理委员会",
-    "管委会",
-    "政府",
-)
-_LEVEL = re.compile(
-    r".+?(?:特别行政区|自治区|自治州|自治县|综合实验区|开发区|新区|地区|省|市|州|盟|县|区|旗)(?![市州盟县区旗])"
-)
-_ADMIN_SUFFIXES = (
-    "特别行政区",
-    "高新技术产业开发区",
-    "经济技术开发区",
-    "经济开发区",
-    "综合实验区",
-    "自治区",
-    "自治州",
-    "自治县",
-    "开发区",
-    "新区",
-    "地区",
-    "省",
-    "市",
-    "州",
-    "盟",
-    "县",
-    "区",
-    "旗",
-)
-# Words that look like place cores but are not names.
-_GENERIC = {"全市", "全区", "全县", "本市", "本区", "本县", "城区", "市区", "辖区", "新区", "地区", "社区"}
-
-
-def _core(level: str) -> str:
-    for suf in _ADMIN_SUFFIXES:
-        if level.endswith(suf) and len(level) - len(suf) >= 2:
-            return level[: -len(suf)]
-    return ""
-
-
-def _alias_keys(name: str) -> list[tuple[str, int]]:
-    """Match keys for one body name or alias, with a strength (3 exact … 1 bare core / department)."""
-    name = normalize_question(name).replace(" ", "")
-    keys = [(name, 3)]
-    stem = name
-    for suf in _GOV_SUFFIXES:
-        if stem.endswith(suf) and len(stem) > len(suf):
-            stem = stem[: -len(suf)]
-            break
-    levels = _LEVEL.findall(stem)
-    rest = stem[sum(len(x) for x in levels) :]
-    if not levels:
-        if stem != name:
-            keys.append((stem, 2))
-        return keys
-    cores = [_core(x) or x for x in levels]
-    if rest:  # a department of a region: 淮安市教育局
-        keys += [(stem, 2), ("".join(cores) + rest, 2), (levels[-1] + rest, 2), (rest, 1)]
-        return keys
-    last, last_core = levels[-1], _core(levels[-1])
-    keys += [(stem, 2), (last, 2), ("".join(cores), 2)]
-    if len(levels) > 1:
-        keys += [("".join(cores[:-1]) + last, 2), ("".join(levels[:-1]) + (last_core or last), 2)]
-    if last_core and last_core not in _GENERIC:
-        keys.append((last_core, 1))
-        if py := _pinyin(last_core):  # English questions: "Hengshan County", "Huai'an"
-            keys.append((py, 1))
-    return keys
-
-
-def _pinyin(name: str) -> str:
-    from pypinyin import lazy_pinyin  # imported lazily: only catalog building needs it
-
-    return "".join(lazy_pinyin(name))
-
 
 @dataclass
 class _CatalogIndex:
     fingerprint: tuple
-    keys: _KeyIndex
     newest: int | None
     all_years: list[int]
 
@@ -210,20 +131,8 @@ def _index(cat: Catalog) -> _CatalogIndex:
     cached = cat.__dict__.get("_understand_index")
     if cached is not None and cached.fingerprint == fp:
         return cached
-    keys = _KeyIndex()
-    best: dict[str, dict[str, int]] = {}
-    for body, aliases in cat.bodies.items():
-        for alias in [body, *aliases]:
-            for key, strength in _alias_keys(alias):
-                if len(key) < 2:
-                    continue
-                cur = best.setdefault(key, {})
-                cur[body] = max(cur.get(body, 0), strength)
-    for key, bodies in best.items():
-        for body, strength in bodies.items():
-            keys.add(key, (body, strength))
     ys = sorted({y for v in cat.years.values() for y in v})
-    idx = _CatalogIndex(fp, keys, ys[-1] if ys else None, ys)
+    idx = _CatalogIndex(fp, ys[-1] if ys else None, ys)
     cat.__dict__["_understand_index"] = idx
     return idx
 
@@ -314,107 +223,6 @@ _EN_NUM = {"two": 2, "three": 3, "four": 4, "five": 5}
 # ------------------------------------------------------------------------------------------------
 # Parts
 # ------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class _Bodies:
-    bodies: list[str] = field(default_factory=list)
-    ambiguous: list[str] = field(default_factory=list)
-    spans: list[tuple[int, int]] = field(default_factory=list)
-    by_span: list[tuple[int, int, list[str]]] = field(default_factory=list)
-
-
-def _find_bodies(norm: str, idx: _CatalogIndex, fixed: list[str]) -> _Bodies:
-    out = _Bodies()
-    for s, e, key in idx.keys.find(norm):
-        cands = idx.keys.payloads[key]
-        top = max(st for _, st in cands)
-        names = [b for b, st in cands if st == top]
-        out.spans.append((s, e))
-        out.by_span.append((s, e, names))
-        if len(names) == 1:
-            if names[0] not in out.bodies:
-                out.bodies.append(names[0])
-            continue
-        chosen = [b for b in names if b in fixed]
-        if len(chosen) == 1:
-            if chosen[0] not in out.bodies:
-                out.bodies.append(chosen[0])
-        else:
-            out.ambiguous += [b for b in names if b not in out.ambiguous]
-    return out
-
-
-_PLACE_STOP = {
-    "中国", "全国", "国家", "中华人民共和国", "本地", "当地", "各地", "全省", "全市", "全区", "全县", "本市",
-    "本区", "本县", "我县", "我区", "我市", "该县", "该区", "该市", "城区", "市区", "辖区", "县区", "市县",
-    "区县", "社区", "地区", "园区", "景区", "小区", "城市", "政府", "人民政府", "哪个区", "哪个县", "哪个市",
-}  # fmt: skip
-_PLACE_TOKEN = re.compile(r"^[\u4e00-\u9fff]{1,8}(?:省|市|县|区|州|盟|旗|局|厅|委|镇|乡|街道)$")
-_PLACE_SHAPE = re.compile(r"[\u4e00-\u9fff]{2,4}(?:省|市|县|区|州|旗)")
-_jieba_state: dict = {}
-
-
-def _jieba():
-    if not _jieba_state:
-        import logging
-
-        import jieba
-        import jieba.posseg
-
-        jieba.setLogLevel(logging.WARNING)
-        jieba.initialize()
-        _jieba_state["lcut"] = jieba.lcut
-        _jieba_state["tags"] = jieba.posseg.dt.word_tag_tab
-    return _jieba_state["lcut"], _jieba_state["tags"]
-
-
-def _unknown_places(norm: str, spans: list[tuple[int, int]]) -> list[str]:
-    """Place/body names in the question that the catalog does not hold (so the answer can say so)."""
-    chars = list(norm)
-    for s, e in spans:
-        for j in range(s, e):
-            chars[j] = ","
-    text = "".join(chars)
-    if not re.search(r"[\u4e00-\u9fff]{2}", text):
-        return []
-    lcut, tags = _jieba()
-    out: list[str] = []
-    for tok in lcut(text):
-        if len(tok) < 2 or tok in _PLACE_STOP or tok in _LEXICON.payloads:
-            continue
-        is_place = tags.get(tok) == "ns" or (_PLACE_TOKEN.match(tok) and len(tok) >= 3)
-        if is_place and not any(tok in o or o in tok for o in out):
-            out.append(tok)
-    return out
-
-
-_EN_PLACE = re.compile(
-    r"\b([A-Z][a-z]+(?:'[a-z]+)?)(?:'s\b|\s+(?:County|City|District|Province|Municipality|Prefecture)\b)"
-    r"|\b(?:in|of|for|did|does|do|has|had)\s+([A-Z][a-z]{3,}(?:'[a-z]+)?)\b"
-)
-_EN_NOT_PLACE = {
-    "China",
-    "Chinese",
-    "What",
-    "Which",
-    "How",
-    "The",
-    "Government",
-    "County",
-    "City",
-    "District",
-}
-
-
-def _english_places(question: str) -> list[str]:
-    """Capitalized place-like words of an English question ("Shanghai's", "Hengshan County")."""
-    out = []
-    for m in _EN_PLACE.finditer(question):
-        w = m.group(1) or m.group(2)
-        if w and w not in _EN_NOT_PLACE and w not in out:
-            out.append(w)
-    return out
 
 
 def _years(
@@ -617,19 +425,12 @@ def understand(
 
     # ---- bodies
     fixed = [b for b in ([body] if body else []) + (ctx.bodies if ctx else []) if b]
-    found = _find_bodies(norm, idx, fixed)
-    q.bodies = found.bodies
+    found = find_bodies(question, norm, catalog, fixed)
+    lex_hits = _LEXICON.find(norm, found.taken(len(norm)))
+    add_unknown_bodies(found, norm, question, [(s, e) for s, e, _ in lex_hits], _LEXICON.payloads)
+    q.bodies, q.ambiguous_bodies, q.unknown_bodies = found.bodies, found.ambiguous, found.unknown
+    q.notes += found.notes
     named_bodies = list(found.bodies)
-    q.ambiguous_bodies = found.ambiguous
-    lex_hits = _LEXICON.find(norm, [any(s <= i < e for s, e in found.spans) for i in range(len(norm))])
-    q.unknown_bodies = _unknown_places(norm, found.spans + [(s, e) for s, e, _ in lex_hits])
-    q.unknown_bodies += [
-        w for w in _english_places(question) if w.lower().replace("'", "") not in idx.keys.payloads
-    ]
-    for _s, e, names in found.by_span:  # 淮安市清江浦区: the known city only prefixes an unknown district
-        if any(norm.startswith(u, e) for u in q.unknown_bodies):
-            q.bodies = [b for b in q.bodies if b not in names]
-            named_bodies = [b for b in named_bodies if b not in names]
     if not q.bodies and not q.ambiguous_bodies and not q.unknown_bodies:
         if body and body in catalog.bodies:
             q.bodies = [body]
