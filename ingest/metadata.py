@@ -239,8 +239,9 @@ def canonical_body(raw: str) -> BodyName | None:
         and not re.match(r"^.{0,4}?(?:市|县|区)", m.group(2))
     ):
         aliases.append(m.group(1) + m.group(2))
-    if "人民政府办公室" in name:
-        aliases += [name.replace("人民政府办公室", "政府办公室"), name.replace("人民政府办公室", "政府办")]
+    for office in ("人民政府办公室", "人民政府办公厅"):
+        if office in name:
+            aliases += [name.replace(office, "政府" + office[-3:]), name.replace(office, "政府办")]
     stripped, _ = _strip_parents(name)
     if stripped != name:
         aliases.append(stripped)

@@ -14,10 +14,10 @@ import re
 from dataclasses import dataclass, field
 from itertools import product
 
-from ingest import labels
+from ingest import labels, referee
 from ingest.normalize import clean_original
 from ingest.split import SplitOutcome, candidates_note, parse_number, split_row
-from ingest.textgrid import RawRow, rows_from_grids, rows_from_text
+from ingest.textgrid import UNIT_SUFFIX, RawRow, rows_from_grids, rows_from_text
 from nianbao import template as T
 from nianbao.types import Fact, LoadedDocument, Section
 
@@ -41,6 +41,7 @@ class _Cell:
     uncertain: bool = False
     note: str = ""
     alts: str = ""  # an ambiguous cell's candidate splits (ingest.split.candidates_note), kept in its note
+    unit: str = ""  # a unit printed in the cell itself (`251000元`), overriding the column's
 
 
 @dataclass
@@ -96,10 +97,11 @@ def read_cells(
                 if t in _BLANK:
                     out.append(_Cell(0, t, blank=True))
                     continue
-                v = parse_number(t)
+                unit = UNIT_SUFFIX.search(t)
+                v = parse_number(t[: unit.start()] if unit else t)
                 if v is None:
                     break
-                out.append(_Cell(v, t))
+                out.append(_Cell(v, t, unit=unit.group(1) if unit else ""))
             else:
                 _fill_blank_totals(out, sizes if sum_last else ())
                 return out, []
@@ -125,6 +127,7 @@ def _fill_blank_totals(cells: list[_Cell], sizes: tuple[int, ...]) -> None:
 class _Tables:
     t2: dict[str, tuple[RawRow, tuple[str, ...]]] = field(default_factory=dict)
     t3: dict[str, RawRow] = field(default_factory=dict)
+    t3_blank: dict[str, RawRow] = field(default_factory=dict)  # rows printed with every cell blank
     t4_rows: list[RawRow] = field(default_factory=list)
     t2_headers: list[str] = field(default_factory=list)
     seen: set[str] = field(default_factory=set)
@@ -173,6 +176,8 @@ def _collect(rows: list[RawRow]) -> _Tables:
                 group = None
             if any(c.strip() for c in r.cells):
                 st.t3.setdefault(m.row.code, r)
+            elif len(r.cells) >= 7 and not r.joined:
+                st.t3_blank.setdefault(m.row.code, r)
             continue
         if table == "四" and any(c.strip() for c in r.cells):
             st.t4_rows.append(r)
@@ -188,7 +193,9 @@ def _fact(
         row=row.code,
         column=col.code,
         value=cell.value,
-        unit=col.unit if table == "二" else "件",
+        unit=cell.unit
+        or (src.unit if src and src.unit and col.unit == "万元" else "")
+        or (col.unit if table == "二" else "件"),
         raw=cell.raw,
         row_label=clean_original(row_label or (src.label_orig if src else row.label) or row.label),
         column_label=col.label,
@@ -326,8 +333,21 @@ def _resolve_t3(read: dict[str, _ReadRow], eqs, warnings: list[str]) -> None:
             warnings.append(f"表三「{T.row('三', code).label}」：{rr.cells[0].note}")
 
 
+def _blanks_mean_zero(rows: dict[str, RawRow]) -> bool:
+    """The report leaves zeros blank: some row prints numbers beside blank cells."""
+    for r in rows.values():
+        cells = [c.strip() for c in r.cells]
+        if any(c in _BLANK for c in cells) and any(c not in _BLANK for c in cells):
+            return True
+    return False
+
+
 def _t3_facts(st: _Tables, template: str, warnings: list[str]) -> list[Fact]:
     read: dict[str, _ReadRow] = {}
+    if st.t3_blank and _blanks_mean_zero(st.t3):
+        # a row printed all blank in a table whose zeros are blank: a row of zeros
+        for code, raw in st.t3_blank.items():
+            st.t3.setdefault(code, raw)
     for code, raw in st.t3.items():
         cells, cands = read_cells(raw, (7,), sum_last=True)
         read[code] = _ReadRow(raw, cells, cands)
@@ -454,9 +474,13 @@ def _score(res: TableResult) -> int:
 
 def extract_facts(doc: LoadedDocument, sections: list[Section] | None = None) -> TableResult:
     """Every cell of tables 二, 三, 四 in `doc`: from the loader's grids when it found tables (PDF,
-    HTML, DOCX), else — or when the grids read worse — from the text itself."""
+    HTML, DOCX), else — or when the grids read worse — from the text itself. PDFs have a third
+    reading, by geometry (`doc.layout_grids`); there the arithmetic referees between readings
+    table by table (`ingest.referee`), and OCR'd cells the rules cannot confirm are uncertain."""
     lines_norm = doc.normalized.lines
     evidence = narrative_evidence("\n".join(lines_norm))
+    if doc.layout_grids:
+        return _refereed(doc, lines_norm, evidence)
     best: TableResult | None = None
     if doc.grids:
         best = facts_from_rows(rows_from_grids(doc.grids), evidence)
@@ -464,7 +488,32 @@ def extract_facts(doc: LoadedDocument, sections: list[Section] | None = None) ->
         res = facts_from_rows(rows_from_text(doc.text, lines_norm), evidence)
         if best is None or _score(res) > _score(best):
             best = res
+    best.facts = referee.slid_columns(best.facts, best.template)
     return best
+
+
+def _refereed(doc: LoadedDocument, lines_norm, evidence) -> TableResult:  # noqa: ANN001
+    readings = []
+    for name, rows in (
+        ("grids", rows_from_grids(doc.grids) if doc.grids else None),
+        ("layout", rows_from_grids(doc.layout_grids)),
+        ("text", rows_from_text(doc.text, lines_norm) if not doc.ocr_pages else None),
+    ):
+        if rows:
+            res = facts_from_rows(rows, evidence)
+            facts = referee.attach_ocr(res.facts, doc.layout_grids) if name == "layout" else res.facts
+            readings.append(referee.Reading(name, facts, res.template, res.warnings))
+    if not readings:
+        return facts_from_rows([], evidence)
+    chosen, _ = referee.choose(readings)
+    facts = referee.dispute(chosen.facts, chosen.template, readings)
+    facts = referee.slid_columns(facts, chosen.template)
+    facts = referee.check_ocr(facts, chosen.template)
+    warnings = list(chosen.warnings)
+    n_ocr = sum(1 for f in facts if f.source == "ocr" and f.uncertain)
+    if n_ocr:
+        warnings.append(f"OCR识别：{n_ocr}个单元格置信度不足且无法由勾稽关系核对，标为不确定")
+    return TableResult(facts, chosen.template, warnings)
 
 
 __all__ = ["TableResult", "extract_facts", "facts_from_rows", "read_cells"]

@@ -17,7 +17,9 @@ from nianbao.text import normalize_document, normalize_line
 from nianbao.types import Grid
 
 # A numeric cell: digits with thousands separators / decimals, or a dash meaning "none".
-_NUMERIC_CELL = re.compile(r"^\s*(?:-?\d[\d,]*(?:\.\d+)?|[-—–/]|－)\s*$")
+_NUMERIC_CELL = re.compile(r"^\s*(?:-?\d[\d,]*(?:\.\d+)?\s*(?:万元|元)?|[-—–/]|－)\s*$")
+# A money unit printed right after a figure (`251000元`): the figure is in that unit.
+UNIT_SUFFIX = re.compile(r"\s*(万元|元)$")
 _BLANKISH = re.compile(r"^\s*(?:[-—–/]|－)?\s*$")
 # A digit run in crawler text (cells separated by spaces or not at all).
 _DIGIT_RUN = re.compile(r"-?\d[\d.,]*(?:(?:[ \t]+|(?=-\d))-?\d[\d.,]*)*")
@@ -41,6 +43,7 @@ class RawRow:
     page: int | None = None
     line: int | None = None
     joined: bool = False
+    unit: str = ""  # a money unit printed after the row's figures (`…32.52元`), else ""
 
 
 def is_numeric_cell(cell: str) -> bool:
@@ -94,7 +97,8 @@ def _rows_from_run(line_norm: str, lineno: int) -> list[RawRow]:
         if not run.strip():
             carry = label + carry
             continue
-        out.append(RawRow(label.strip(), run.split(), label.strip(), None, lineno, joined=True))
+        unit = next((u for u in ("万元", "元") if line_norm.startswith(u, m.end())), "")
+        out.append(RawRow(label.strip(), run.split(), label.strip(), None, lineno, joined=True, unit=unit))
     tail = carry + line_norm[label_start:]
     if tail.strip():
         out.append(RawRow(tail.strip(), [], tail.strip(), None, lineno, joined=True))
