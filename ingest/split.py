@@ -178,6 +178,10 @@ def split_row(tokens: list[str], sizes: tuple[int, ...], sum_last: bool = True) 
             negative_at.add(pos)
         pos += len(t.lstrip("-").replace(",", ""))
     parts = [t.lstrip("-").replace(",", "") for t in tokens]
+    fraction = ""
+    if parts and re.fullmatch(r"\d+\.\d+", parts[-1]) and not sum_last:
+        # an amount last (2019 政府集中采购 `13575394432.52`): the decimals belong to the last number
+        parts[-1], fraction = parts[-1].split(".")
     if not all(p.isdigit() for p in parts):
         return SplitOutcome(None, [], raw, split=True, note=f"无法将「{raw}」读作{want}个数字")
     digits = "".join(parts)
@@ -189,6 +193,8 @@ def split_row(tokens: list[str], sizes: tuple[int, ...], sum_last: bool = True) 
     _search(digits, frozenset(bounds), sizes, sum_last and not negative_at, out)
     if negative_at:
         out = [_signed(c, negative_at) for c in out]
+    if fraction:
+        out = [(*c[:-1], float(f"{c[-1]}.{fraction}")) for c in out]
     if len(out) == 1:
         return SplitOutcome(
             tuple(out[0]),
