@@ -17,6 +17,7 @@ from sqlalchemy import (
     Column,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -25,9 +26,11 @@ from sqlalchemy import (
     create_engine,
     delete,
     event,
+    false,
     func,
     insert,
     select,
+    update,
 )
 from sqlalchemy.engine import Connection, Engine
 
@@ -52,15 +55,20 @@ reports = Table(
     Column("warnings", Text, nullable=False, default="[]"),  # JSON list
     Column("n_facts", Integer, nullable=False, default=0),
     Column("n_passages", Integer, nullable=False, default=0),
+    # The one report answering uses for its body and year (most facts, then highest id), kept
+    # on write so lookups and rankings need no per-question window over all reports.
+    Column("chosen", Boolean, nullable=False, default=False, server_default=false()),
+    Index("ix_reports_body_year", "body", "year"),
+    Index("ix_reports_path", "path"),
 )
 
 facts = Table(
     "facts",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("report_id", String(200), ForeignKey("reports.id", ondelete="CASCADE"), nullable=False, index=True),
-    Column("body", String(200), nullable=False, index=True),
-    Column("year", Integer, nullable=False, index=True),
+    Column("report_id", String(200), ForeignKey("reports.id", ondelete="CASCADE"), nullable=False),
+    Column("body", String(200), nullable=False),
+    Column("year", Integer, nullable=False),
     Column("table_no", String(4), nullable=False),
     Column("row", String(60), nullable=False),
     Column("col", String(30), nullable=False),
@@ -75,6 +83,11 @@ facts = Table(
     Column("computed", Boolean, nullable=False, default=False),
     Column("uncertain", Boolean, nullable=False, default=False),
     Column("note", Text, nullable=False, default=""),
+    # one report's cells (FactBook.load, deletes); one cell across reports (rankings, by value);
+    # one body's years (cross-year rules, the web browser)
+    Index("ix_facts_report_cell", "report_id", "table_no", "row", "col"),
+    Index("ix_facts_rank", "year", "table_no", "row", "col", "value"),
+    Index("ix_facts_body_year", "body", "year", "table_no"),
 )
 
 violations = Table(
@@ -105,6 +118,7 @@ passages = Table(
     Column("end", Integer, nullable=False),
     Column("page", Integer),
     Column("seq", Integer, nullable=False),  # order within the report
+    Index("ix_passages_body_year", "body", "year"),
 )
 
 
@@ -123,6 +137,7 @@ class ReportRow:
     warnings: list[str]
     n_facts: int
     n_passages: int
+    chosen: bool = False  # the report answering uses for its body and year
 
 
 @dataclass
@@ -167,6 +182,21 @@ def _sqlite_pragmas(engine: Engine) -> None:
         cur.close()
 
 
+def mark_chosen(conn: Connection, body: str, year: int) -> None:
+    """Flag the report answering uses for (body, year): most facts, then the highest id."""
+    q = (
+        select(reports.c.id)
+        .where(reports.c.body == body, reports.c.year == year)
+        .order_by(reports.c.n_facts.desc(), reports.c.id.desc())
+        .limit(1)
+    )
+    best = conn.execute(q).scalar()
+    where = (reports.c.body == body) & (reports.c.year == year)
+    conn.execute(update(reports).where(where & (reports.c.id != best)).values(chosen=False))
+    if best is not None:
+        conn.execute(update(reports).where(reports.c.id == best).values(chosen=True))
+
+
 class FactStore:
     """Reports, facts, violations and passages in SQL. Cheap to construct; one per process."""
 
@@ -177,7 +207,9 @@ class FactStore:
             Path(self.url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         self.engine = create_engine(self.url, future=True)
         _sqlite_pragmas(self.engine)
-        metadata.create_all(self.engine)
+        from rag.migrate import upgrade
+
+        upgrade(self.engine)
 
     # ---------------------------------------------------------------- writing
     def replace_report(
@@ -193,8 +225,9 @@ class FactStore:
             with self.engine.begin() as c:
                 return self.replace_report(parsed, passage_ids, replaces, c)
         rid = parsed.report_id
+        touched = set()
         for old in {rid, *(replaces or [])}:
-            self._delete(conn, old)
+            touched |= self._delete(conn, old, mark=False)
         m = parsed.meta
         conn.execute(
             insert(reports).values(
@@ -235,6 +268,8 @@ class FactStore:
                     for i, (pid, p) in enumerate(zip(passage_ids, parsed.passages, strict=True))
                 ],
             )
+        for body, year in touched | {(m.body, m.year)}:
+            mark_chosen(conn, body, year)
 
     def add_violations(self, report_id: str, items: list[Violation], conn: Connection | None = None) -> None:
         """Attach extra violations (e.g. cross-year rules found after a neighbour year is ingested)."""
@@ -260,14 +295,21 @@ class FactStore:
     def delete_report(self, report_id: str, conn: Connection | None = None) -> None:
         if conn is None:
             with self.engine.begin() as c:
-                return self._delete(c, report_id)
+                self._delete(c, report_id)
+                return
         self._delete(conn, report_id)
 
     @staticmethod
-    def _delete(conn: Connection, report_id: str) -> None:
+    def _delete(conn: Connection, report_id: str, mark: bool = True) -> set[tuple[str, int]]:
+        """Delete one report; returns its (body, year), re-choosing that pair's report when `mark`."""
+        pairs = {(b, y) for b, y in conn.execute(select(reports.c.body, reports.c.year).where(reports.c.id == report_id))}
         for t in (facts, violations, passages):
             conn.execute(delete(t).where(t.c.report_id == report_id))
         conn.execute(delete(reports).where(reports.c.id == report_id))
+        if mark:
+            for body, year in pairs:
+                mark_chosen(conn, body, year)
+        return pairs
 
     # ---------------------------------------------------------------- reading
     def reports(self, body: str | None = None, year: int | None = None) -> list[ReportRow]:

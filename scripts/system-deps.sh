@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Install the system packages the browser tests need (Debian): chromium and CJK fonts.
+# Install the system packages the tests need (Debian): chromium and CJK fonts (browser tests), PostgreSQL (SQL store tests).
 # Idempotent; does nothing when they are already there.
 set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 if ! fc-list 2>/dev/null | grep -qi "noto.*cjk"; then need+=(fonts-noto-cjk); fi
+# PostgreSQL server binaries: the test suite starts its own cluster (eval/servers.py)
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then
+  need+=(postgresql)
+fi
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi

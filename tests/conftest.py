@@ -52,3 +52,28 @@ def _own_embedding_cache(request, monkeypatch):
     settings_mod.reset()
     yield
     settings_mod.reset()
+
+
+# ---- SQL backends: every store, pipeline and answering test runs on SQLite and on a real PostgreSQL
+@pytest.fixture(scope="session")
+def pg_server():
+    """One private PostgreSQL server for the session (eval.servers.PostgresServer). Skipped only
+    where the binaries are missing; NIANBAO_REQUIRE_POSTGRES=1 (set by .ci/run) makes that a failure."""
+    from eval.servers import PostgresServer, ServerUnavailable
+
+    try:
+        srv = PostgresServer().start()
+    except ServerUnavailable as exc:
+        if os.environ.get("NIANBAO_REQUIRE_POSTGRES") == "1":
+            pytest.fail(str(exc))
+        pytest.skip(str(exc))
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path) -> str:
+    """A fresh, empty SQL store on each backend: a SQLite file, or a new database on pg_server."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'facts.sqlite3'}"
+    return request.getfixturevalue("pg_server").create_database()

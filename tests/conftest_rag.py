@@ -17,13 +17,16 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 SAMPLE_REPORTS = PROJECT_ROOT / "data" / "reports"
 
 
-@pytest.fixture(scope="session")
-def rag_stores(tmp_path_factory):
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def rag_stores(request, tmp_path_factory):
+    """The sample corpus ingested on each SQL backend (SQLite file; a database on the session's
+    PostgreSQL server): every answering test runs on both."""
     from ingest.pipeline import Ingestor
     from rag.stores import open_stores
 
     home = tmp_path_factory.mktemp("rag_home")
-    settings = replace(Settings(), home=home.resolve(), database_url=None, chroma_url=None)
+    url = request.getfixturevalue("pg_server").create_database() if request.param == "postgresql" else None
+    settings = replace(Settings(), home=home.resolve(), database_url=url, chroma_url=None)
     stores = open_stores(settings)
     summary = Ingestor(stores).ingest_paths([SAMPLE_REPORTS], progress=False)
     assert summary.ok, [(r.path, r.reason) for r in summary.results]

@@ -93,7 +93,7 @@ def test_stream_yields_the_whole_answer(answerer):  # noqa: F811
 
 
 def test_cli_prints_json(rag_stores):  # noqa: F811
-    env = dict(os.environ, HF_HUB_OFFLINE="1")
+    env = dict(os.environ, HF_HUB_OFFLINE="1", DATABASE_URL=rag_stores.settings.database_url or "")
     out = subprocess.run(
         [
             sys.executable,

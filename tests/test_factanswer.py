@@ -103,7 +103,7 @@ def test_row_missing_from_the_reports_template_is_not_found(book, catalog):
     assert res.kind == "not_found" and "2021年版表格，该版表格没有「政府集中采购」" in res.text
 
 
-def test_undecidable_cell_says_so_shows_raw_text_and_candidates_and_invents_nothing(tmp_path):
+def test_undecidable_cell_says_so_shows_raw_text_and_candidates_and_invents_nothing(db_url):
     """A run-together row the parser could not split: the answer states it plainly, quotes the
     printed text and the parser's note (with the candidate readings), and gives no number."""
     parsed = parse_file(PROJECT_ROOT / "data" / "reports" / "pingtan_2021.txt")
@@ -114,7 +114,7 @@ def test_undecidable_cell_says_so_shows_raw_text_and_candidates_and_invents_noth
         else f
         for f in parsed.facts
     ]
-    store = FactStore(f"sqlite:///{tmp_path / 'facts.sqlite3'}")
+    store = FactStore(db_url)
     store.replace_report(replace(parsed, facts=facts, passages=[]), [])
     book, catalog = FactBook(store), Catalog.from_store(store)
     figs = [FigureRef("二", "normative_docs", c) for c in ("issued", "repealed", "in_force")]
@@ -130,10 +130,10 @@ def test_undecidable_cell_says_so_shows_raw_text_and_candidates_and_invents_noth
     assert "= 无法确定" in cites.markdown()
 
 
-def _store_with_undecidable(tmp_path, names: list[str], undecidable: set[tuple[str, str, str]]) -> FactStore:
+def _store_with_undecidable(db_url, names: list[str], undecidable: set[tuple[str, str, str]]) -> FactStore:
     """Real sample reports in a tmp SQLite store, with chosen cells (body, table, row) made undecidable
     the way the parser records them: value None, uncertain, the printed text kept."""
-    store = FactStore(f"sqlite:///{tmp_path / 'facts.sqlite3'}")
+    store = FactStore(db_url)
     for name in names:
         parsed = parse_file(PROJECT_ROOT / "data" / "reports" / name)
         facts = [
@@ -146,8 +146,8 @@ def _store_with_undecidable(tmp_path, names: list[str], undecidable: set[tuple[s
     return store
 
 
-def test_group_total_with_an_undecidable_child_is_not_summed(tmp_path):
-    store = _store_with_undecidable(tmp_path, ["hengshan_2023.txt"], {(HENGSHAN, "三", "withheld.process")})
+def test_group_total_with_an_undecidable_child_is_not_summed(db_url):
+    store = _store_with_undecidable(db_url, ["hengshan_2023.txt"], {(HENGSHAN, "三", "withheld.process")})
     book, catalog = FactBook(store), Catalog.from_store(store)
     res, _ = run(book, catalog, bodies=[HENGSHAN], years=[2023], figures=[FigureRef("三", "withheld")])
     assert "总数无法确定" in res.text and "国家秘密1件" in res.text and "「1l7」" in res.text
@@ -166,8 +166,8 @@ def test_group_total_with_an_undecidable_child_is_not_summed(tmp_path):
     assert not any(f.unit == "%" for f in share.figures)
 
 
-def test_rank_and_compare_list_an_undecidable_body_instead_of_dropping_it(tmp_path):
-    store = _store_with_undecidable(tmp_path, ["hongze_2024.pdf", "huaian_2024.pdf"], {(HONGZE, "三", "new")})
+def test_rank_and_compare_list_an_undecidable_body_instead_of_dropping_it(db_url):
+    store = _store_with_undecidable(db_url, ["hongze_2024.pdf", "huaian_2024.pdf"], {(HONGZE, "三", "new")})
     book, catalog = FactBook(store), Catalog.from_store(store)
     rank, _ = run(book, catalog, years=[2024], figures=[FigureRef("三", "new")], operation="rank")
     assert "1. 淮安市人民政府：" in rank.text and "洪泽区人民政府：无法确定" in rank.text

@@ -74,11 +74,12 @@ def write_report(path: Path, body: str, year: int, new: int, texts: list[str]) -
 
 
 @pytest.fixture
-def stores(tmp_path):
-    """A fresh home per test; the embedding cache is the session-wide one (tests/conftest.py), so
-    each sample is embedded once a session (re-ingest never re-embeds: tested on its own below)."""
+def stores(tmp_path, db_url):
+    """A fresh home per test, on each SQL backend (tests/conftest.py db_url); the embedding cache is
+    the session-wide one, so each sample is embedded once a session (re-ingest never re-embeds:
+    tested on its own below)."""
     settings_mod.reset()
-    s = settings_mod.configure(home=tmp_path / "home")
+    s = settings_mod.configure(home=tmp_path / "home", database_url=db_url)
     s.home.mkdir(parents=True)
     st = open_stores(s)
     yield st

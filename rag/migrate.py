@@ -1,0 +1,116 @@
+"""Schema versions of the SQL store: SQLAlchemy DDL plus a one-row `schema_version` table.
+
+Why not Alembic: the schema is a handful of tables defined once in rag/factstore.py, the same
+code must run on SQLite and PostgreSQL, and every process upgrades the store it opens. A fresh
+store is created from the current table definitions and stamped with the latest version; an
+older one runs the numbered steps below, each in its own transaction with its version bump (on
+PostgreSQL under an advisory lock, so processes starting together upgrade once). Adding a
+change: edit the Table in factstore.py *and* append a step that brings an older store to it;
+tests/test_migrate.py checks that both paths give the same tables, columns and indexes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import Column, Integer, MetaData, Table, inspect, select, text
+from sqlalchemy.engine import Connection, Engine
+
+version_meta = MetaData()
+schema_version = Table("schema_version", version_meta, Column("version", Integer, nullable=False))
+
+_LOCK_KEY = 0x4E42_5343  # "NBSC": pg_advisory_xact_lock key for schema changes
+
+
+def _drop_index(conn: Connection, table: str, name: str) -> None:
+    if name in {ix["name"] for ix in inspect(conn).get_indexes(table)}:
+        conn.execute(text(f"DROP INDEX {name}"))
+
+
+def _create_index(conn: Connection, table: str, name: str, cols: str) -> None:
+    if name not in {ix["name"] for ix in inspect(conn).get_indexes(table)}:
+        conn.execute(text(f"CREATE INDEX {name} ON {table} ({cols})"))
+
+
+def _v2_indexes_and_chosen(conn: Connection) -> None:
+    """Composite indexes for per-report reads and rankings; the `chosen` report per body and year."""
+    cols = {c["name"] for c in inspect(conn).get_columns("reports")}
+    if "chosen" not in cols:
+        conn.execute(text("ALTER TABLE reports ADD COLUMN chosen BOOLEAN NOT NULL DEFAULT FALSE"))
+    for name in ("ix_facts_report_id", "ix_facts_body", "ix_facts_year"):
+        _drop_index(conn, "facts", name)
+    _create_index(conn, "facts", "ix_facts_report_cell", 'report_id, table_no, "row", col')
+    _create_index(conn, "facts", "ix_facts_rank", 'year, table_no, "row", col, value')
+    _create_index(conn, "facts", "ix_facts_body_year", "body, year, table_no")
+    _create_index(conn, "reports", "ix_reports_body_year", "body, year")
+    _create_index(conn, "reports", "ix_reports_path", "path")
+    _create_index(conn, "passages", "ix_passages_body_year", "body, year")
+    from rag.factstore import mark_chosen
+
+    pairs = conn.execute(text("SELECT DISTINCT body, year FROM reports")).all()
+    for body, year in pairs:
+        mark_chosen(conn, body, year)
+
+
+def _v3_new_tables(conn: Connection) -> None:
+    """Tables added after v2 (ingest claims, the shared embedding cache): created when missing."""
+    from rag.factstore import metadata
+
+    metadata.create_all(conn, checkfirst=True)
+
+
+# version -> step bringing a store from version-1 to version; version 1 is the unversioned schema.
+STEPS: dict[int, Callable[[Connection], None]] = {
+    2: _v2_indexes_and_chosen,
+    3: _v3_new_tables,
+}
+LATEST = max(STEPS)
+
+
+def current_version(conn: Connection) -> int | None:
+    """The store's schema version: None for an empty database, 1 for one made before versioning."""
+    names = set(inspect(conn).get_table_names())
+    if "schema_version" in names:
+        v = conn.execute(select(schema_version.c.version)).scalar()
+        if v is not None:
+            return int(v)
+    return 1 if "reports" in names else None
+
+
+def _lock(conn: Connection) -> None:
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
+
+
+def _stamp(conn: Connection, version: int) -> None:
+    version_meta.create_all(conn, checkfirst=True)
+    conn.execute(schema_version.delete())
+    conn.execute(schema_version.insert().values(version=version))
+
+
+def upgrade(engine: Engine) -> int:
+    """Bring the store to LATEST (creating it when empty); returns the version it was at."""
+    from rag.factstore import metadata
+
+    with engine.connect() as c:
+        before = current_version(c)
+    if before == LATEST:
+        return before
+    with engine.begin() as conn:
+        _lock(conn)
+        v = current_version(conn)
+        if v is None:
+            metadata.create_all(conn)
+            _stamp(conn, LATEST)
+            return 0
+    start = v
+    while v < LATEST:
+        with engine.begin() as conn:
+            _lock(conn)
+            v = current_version(conn) or 0
+            if v >= LATEST:
+                break
+            STEPS[v + 1](conn)
+            _stamp(conn, v + 1)
+            v += 1
+    return start
