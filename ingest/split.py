@@ -217,7 +217,7 @@ _CANDIDATES_RE = re.compile(r"候选拆分：([-\d.,\[\]；]+)")
 
 
 def _num(v: float) -> str:
-    return str(int(v)) if float(v).is_integer() else f"{v:g}"
+    return str(int(v)) if float(v).is_integer() else repr(float(v))  # all digits (an amount in 元)
 
 
 def candidates_note(candidates: list[tuple[float, ...]], pos: int) -> str:
