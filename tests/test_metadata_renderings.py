@@ -197,7 +197,10 @@ def _retitled(tmp_path: Path, new_head: str) -> Path:
 
 def test_a_report_whose_tables_parse_is_never_rejected_for_its_title(tmp_path):
     rep = parse_file(_retitled(tmp_path, "衡山县人民政府\n政府信息公开工作年度报告"))
-    assert (rep.meta.body, rep.meta.year) == ("衡山县人民政府", 2023)  # from 「自2023年1月1日起至2023年12月31日止」
+    assert (rep.meta.body, rep.meta.year) == (
+        "衡山县人民政府",
+        2023,
+    )  # from 「自2023年1月1日起至2023年12月31日止」
     assert any("统计期限" in w for w in rep.warnings)
     assert len([f for f in rep.facts if f.value is not None]) >= 180
 
