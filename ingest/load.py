@@ -3,7 +3,8 @@
 The format is sniffed from the content first (PDF magic, a zip holding word/document.xml, HTML
 tags) and the extension second, because uploaded and crawled files are often misnamed. Files
 that cannot be read as a report are rejected with a reason a user can act on (Chinese + English).
-The size limit is checked before a single byte is read.
+The size limit is checked before a single byte is read; zip, PDF and HTML limits (ingest.limits)
+before the format's parser runs.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import re
 import zipfile
 from pathlib import Path
 
+from ingest.limits import check_html, check_pdf, check_zip
 from ingest.loaders import load_docx, load_html, load_pdf, load_text
 from ingest.loaders.text import decode_text
 from nianbao.settings import get_settings
@@ -98,12 +100,16 @@ def load(path: str | os.PathLike) -> LoadedDocument:
         head = fh.read(_SNIFF_BYTES)
     fmt = sniff_format(head, p)
     if fmt == "pdf":
+        check_pdf(p)
         doc = load_pdf(p)
     elif fmt == "docx":
+        check_zip(p)
         doc = load_docx(p)
     else:
         raw = p.read_bytes()
         text, encoding = decode_text(raw)
+        if fmt == "html":
+            check_html(text)
         doc = load_html(p, text, encoding) if fmt == "html" else load_text(p, text, encoding)
     if not doc.text.strip() and not doc.grids:
         raise _reject("文件没有可读取的文字（可能是扫描件）", "no readable text in file (a scanned image?)")

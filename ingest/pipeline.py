@@ -6,25 +6,37 @@ vectors go into Chroma; if Chroma fails the transaction rolls back and the vecto
 so SQL, Chroma and BM25 stay as they were. One broken file never stops the rest. After the batch the
 BM25 index is rebuilt from SQL and, for the bodies touched, ambiguous cells that a neighbouring
 year decides are settled (ingest.crossyear) and the cross-year rules R5/R6 are re-run.
+
+Reliability: a batch holds the home's ingest lock (ingest.lock; questions never take it), checks
+first that the SQL store is intact and the home writable (rag.health: StoreError otherwise, with
+instructions), owes the cross-year pass of every body it stores in SQL (ingest.pending, so a
+killed run's successor finishes it), and heals BM25 and Chroma from SQL when they are missing,
+damaged or out of step (`sync_indexes`, also run by the web app at start-up).
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 import re
+import sqlite3
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import update
+from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
 from tqdm import tqdm
 
-from ingest import crossyear
+from ingest import crossyear, pending
+from ingest.lock import ingest_lock
 from ingest.validate import cross_year
 from nianbao.types import ParsedReport, Passage, RejectedFile, Violation
 from rag.factstore import facts as facts_table
+from rag.factstore import reports as reports_table
+from rag.health import check_sql, check_writable, store_error_from
 from rag.stores import Stores, open_stores
 
 log = logging.getLogger(__name__)
@@ -158,19 +170,32 @@ class Ingestor:
         stores: Stores | None = None,
         parse: Callable[[str], ParsedReport] | None = None,
         supersede: bool = False,
+        lock_wait_s: float | None = None,
     ) -> None:
         """`supersede`: a new report also replaces stored reports of the same body and year from
         other files (staff uploading a corrected report under a new name). Off by default, so a
-        folder holding one report in two formats stays idempotent."""
+        folder holding one report in two formats stays idempotent.
+        `lock_wait_s`: how long a batch waits for another ingest of the same home (None: as long
+        as it takes); then ingest.lock.IngestBusy."""
         self.stores = stores or open_stores()
         self.parse = parse or _default_parse
         self.supersede = supersede
+        self.lock_wait_s = lock_wait_s
         self.last_settled = 0  # cells the last cross-year pass settled (ingest.crossyear)
 
     # ---------------------------------------------------------------- batch
     def ingest_paths(self, paths: Iterable[str | Path], progress: bool = True) -> IngestSummary:
-        t0 = time.perf_counter()
+        """Ingest files and folders as one batch under the home's ingest lock. Raises StoreError
+        (damaged SQL store, read-only or full home) and IngestBusy; never for a bad file."""
         files = discover(paths)
+        with ingest_lock(self.stores.settings.home, self.lock_wait_s):
+            check_sql(self.stores.facts.engine)
+            check_writable(self.stores.settings)
+            pending.ensure(self.stores.facts.engine)
+            return self._batch(files, progress)
+
+    def _batch(self, files: list[Path], progress: bool) -> IngestSummary:
+        t0 = time.perf_counter()
         results: list[FileResult] = []
         bar = tqdm(files, desc="ingest", unit="file", disable=not progress, dynamic_ncols=True)
         for f in bar:
@@ -181,13 +206,18 @@ class Ingestor:
         warnings: list[str] = []
         # The files are stored; what follows derives from SQL and heals on the next run if it fails.
         try:
-            if changed:
-                n_r5 = self.rerun_cross_year({r.body for r in changed if r.body})
+            owed = pending.owed(self.stores.facts.engine)  # this batch's bodies and any a killed run left
+            if owed:
+                if not changed:
+                    log.info("finishing the cross-year pass an earlier ingest left undone: %s", sorted(owed))
+                n_r5 = self.rerun_cross_year(owed)
         except Exception as exc:  # noqa: BLE001
             log.warning("cross-year check failed: %r", exc, exc_info=log.isEnabledFor(logging.DEBUG))
             warnings.append(f"跨年度核对失败：{type(exc).__name__}: {exc}")
         try:
             self.sync_indexes(force_bm25=bool(changed))
+        except OSError as exc:
+            raise store_error_from(exc, self.stores.settings.home) from exc
         except Exception as exc:  # noqa: BLE001
             log.warning("index sync failed: %r", exc, exc_info=log.isEnabledFor(logging.DEBUG))
             warnings.append(f"检索索引未能更新（下次运行时重建）：{type(exc).__name__}: {exc}")
@@ -202,7 +232,7 @@ class Ingestor:
             passages=sum(r.n_passages for r in changed),
             violations=sum(r.n_violations for r in changed),
             cross_year_violations=n_r5,
-            cross_year_settled=self.last_settled if changed else 0,
+            cross_year_settled=self.last_settled if (changed or n_r5) else 0,
             store_reports=counts["reports"],
             store_facts=counts["facts"],
             store_passages=counts["passages"],
@@ -251,6 +281,9 @@ class Ingestor:
         try:
             self.store(parsed, replaces=old)
         except Exception as exc:  # noqa: BLE001
+            fault = _store_fault(exc)
+            if fault is not None:  # the home cannot take writes: stop the batch, say why
+                raise store_error_from(fault, self.stores.settings.home) from exc
             log.warning("storing %s failed: %r", path, exc, exc_info=log.isEnabledFor(logging.DEBUG))
             return FileResult(
                 key,
@@ -288,7 +321,15 @@ class Ingestor:
         touched = False
         try:
             with st.facts.engine.begin() as conn:
+                old_bodies = {
+                    b
+                    for (b,) in conn.execute(
+                        select(reports_table.c.body).where(reports_table.c.id.in_([rid, *(replaces or [])]))
+                    )
+                }
                 st.facts.replace_report(parsed, ids, replaces, conn)
+                # owed until rerun_cross_year clears it, in this same transaction as the report
+                pending.mark(conn, {parsed.meta.body, *old_bodies})
                 touched = True
                 st.vectors.add(ids, vectors, metas, documents=texts)
         except BaseException:
@@ -307,17 +348,35 @@ class Ingestor:
         return ids
 
     # ---------------------------------------------------------------- after a batch
-    def sync_indexes(self, force_bm25: bool = False) -> None:
-        """Bring BM25 and Chroma in line with SQL (the source of truth): rebuild BM25 when asked or
-        when its ids differ; add missing vectors (from the embedding cache), then drop orphans."""
+    def sync_indexes(self, force_bm25: bool = False) -> dict[str, str]:
+        """Bring BM25 and Chroma in line with SQL (the source of truth). The signature compared is
+        the list of SQL passage ids: BM25 is rebuilt when asked, missing, damaged or holding other
+        ids; Chroma is emptied and refilled when unreadable, gets missing vectors (from the
+        embedding cache) and loses orphans. Returns what was done per store, each also logged."""
         st = self.stores
+        done: dict[str, str] = {}
         pairs = st.facts.passage_search_texts()
-        if force_bm25 or st.bm25.ids != [pid for pid, _ in pairs] or (pairs and not st.bm25.is_saved()):
+        ids = [pid for pid, _ in pairs]
+        st.bm25.refresh()
+        if force_bm25 or not st.bm25.in_step(ids):
+            why = (
+                "after ingest" if force_bm25 else "damaged" if st.bm25.damaged
+                else "missing" if not st.bm25.is_saved() else "out of step with SQL"
+            )
             st.bm25.rebuild(pairs)
-        want = {pid for pid, _ in pairs}
-        have = set(st.vectors.ids())  # ~0.1 s for tens of thousands of ids: once per batch
+            done["bm25"] = f"rebuilt from SQL ({why}, {len(ids)} passages)"
+            (log.info if force_bm25 else log.warning)("BM25 index %s", done["bm25"])
+        want = set(ids)
+        try:
+            have = set(st.vectors.ids())  # ~0.1 s for tens of thousands of ids: once per batch
+            st.vectors.probe()
+        except Exception as exc:  # noqa: BLE001 - derived data: start it afresh from SQL
+            log.warning("Chroma store unreadable (%s: %s); rebuilding it from SQL", type(exc).__name__, exc)
+            st.vectors.reset()
+            have = set()
+            done["chroma"] = "reset (unreadable)"
         if want == have:
-            return
+            return done
         missing = want - have
         if missing:  # add first: if Chroma refuses, nothing was removed
             rows = st.facts.passages(ids=sorted(missing))
@@ -329,6 +388,9 @@ class Ingestor:
         orphans = sorted(have - want)
         if orphans:
             st.vectors.delete(orphans)
+        done["chroma"] = f"{done.get('chroma', 'synced')}: {len(missing)} vectors added, {len(orphans)} removed"
+        log.warning("Chroma %s", done["chroma"])
+        return done
 
     def rerun_cross_year(self, bodies: set[str]) -> int:
         """Redo the cross-year work of every body group touched, in one transaction: settle the
@@ -403,7 +465,25 @@ class Ingestor:
                 facts.delete_violations(rule, conn, report_ids=[r.id for r in group])
             for rid, items in found:
                 facts.add_violations(rid, items, conn)
+            pending.clear(conn, bodies)
         return sum(len(items) for _, items in found)
+
+
+def _store_fault(exc: BaseException) -> OSError | None:
+    """The OSError behind a failed write when the home itself is at fault (full, read-only,
+    no permission), else None: such a batch stops instead of rejecting every file in turn."""
+    e: BaseException | None = exc
+    while e is not None:
+        if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM):
+            return e
+        if isinstance(e, OperationalError | sqlite3.OperationalError):
+            msg = str(e).lower()
+            if "disk is full" in msg or "database or disk is full" in msg:
+                return OSError(errno.ENOSPC, "database or disk is full")
+            if "readonly" in msg or "read-only" in msg:
+                return OSError(errno.EROFS, "attempt to write a readonly database")
+        e = e.__cause__ or e.__context__
+    return None
 
 
 def neighbour(reports: list, r, year: int):  # noqa: ANN001, ANN201 - ReportRow

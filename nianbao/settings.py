@@ -35,6 +35,12 @@ class Settings:
     staff_token: str | None = field(default_factory=lambda: _env("NIANBAO_STAFF_TOKEN"))
     max_upload_mb: int = field(default_factory=lambda: int(_env("NIANBAO_MAX_UPLOAD_MB", "20")))
     max_file_mb: int = field(default_factory=lambda: int(_env("NIANBAO_MAX_FILE_MB", "20")))
+    # Reliability limits (README "Reliability and limits"): what one file or one request may cost.
+    max_unzipped_mb: int = field(default_factory=lambda: int(_env("NIANBAO_MAX_UNZIPPED_MB", "100")))
+    max_pdf_pages: int = field(default_factory=lambda: int(_env("NIANBAO_MAX_PDF_PAGES", "300")))
+    parse_memory_mb: int = field(default_factory=lambda: int(_env("NIANBAO_PARSE_MEMORY_MB", "1536")))
+    parse_seconds: int = field(default_factory=lambda: int(_env("NIANBAO_PARSE_SECONDS", "120")))
+    request_seconds: float = field(default_factory=lambda: float(_env("NIANBAO_REQUEST_SECONDS", "10")))
     # Embedding cache SQLite file; default under home. Several homes may share one (tests, benches).
     embedding_cache: Path | None = field(
         default_factory=lambda: Path(v).resolve() if (v := _env("NIANBAO_EMBEDDING_CACHE")) else None
@@ -42,6 +48,14 @@ class Settings:
     sample_reports: Path = field(
         default_factory=lambda: Path(_env("NIANBAO_SAMPLE_REPORTS", str(PROJECT_ROOT / "data" / "reports")))
     )
+    # Optional LLM (OpenAI-compatible endpoint, README "Optional LLM"): off unless a mode is set.
+    llm_url: str | None = field(default_factory=lambda: _env("NIANBAO_LLM_URL"))  # http://127.0.0.1:8080/v1
+    llm_model: str | None = field(default_factory=lambda: _env("NIANBAO_LLM_MODEL"))
+    llm_api_key: str | None = field(default_factory=lambda: _env("NIANBAO_LLM_API_KEY"))
+    llm_timeout: float = field(default_factory=lambda: float(_env("NIANBAO_LLM_TIMEOUT", "20")))  # seconds
+    llm_mode: str = field(
+        default_factory=lambda: (_env("NIANBAO_LLM_MODE", "off") or "off").strip().lower()
+    )  # off | plan | write | both
 
     @property
     def sqlite_path(self) -> Path:

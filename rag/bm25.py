@@ -25,6 +25,7 @@ from nianbao import template as T
 from nianbao.settings import Settings, get_settings
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets DEBUG on import
+log = logging.getLogger(__name__)
 
 _INDEX_DIR = "index"
 _IDS_FILE = "ids.json"
@@ -91,6 +92,7 @@ class BM25Index:
         self._tokens: dict[str, list[str]] = {}
         self._lock = threading.RLock()
         self._stamp: tuple[int, int] | None = None
+        self.damaged = False  # the saved index could not be read (see load)
         self.load()
 
     def _disk_stamp(self) -> tuple[int, int] | None:
@@ -112,54 +114,84 @@ class BM25Index:
             return False
         return self.load()
 
+    def in_step(self, ids: list[str]) -> bool:
+        """The saved index is readable and holds exactly these passage ids, in this order."""
+        return not self.damaged and self.is_saved() and self.ids == ids
+
     def __len__(self) -> int:
         return len(self.ids)
 
     # ---------------------------------------------------------------- persistence
     def load(self) -> bool:
-        """Read the saved index (no tokenizing). False when there is none yet."""
+        """Read the saved index (no tokenizing). False when there is none yet, or when it cannot be
+        read: a damaged index is derived data, so it is reported (`damaged`, a log line) and the
+        next ingest or start-up rebuilds it from SQL; meanwhile the index held in memory, if any,
+        keeps serving."""
         with self._lock:
             ids_file = self.path / _IDS_FILE
-            self._stamp = self._disk_stamp()
-            if self._stamp is None:
+            stamp = self._disk_stamp()
+            if stamp is None:
+                self._stamp = None
                 self.ids, self._pos, self._retriever = [], {}, None
                 return False
-            self.ids = json.loads(ids_file.read_text(encoding="utf-8"))
-            self._pos = {pid: i for i, pid in enumerate(self.ids)}
-            index_dir = self.path / _INDEX_DIR
-            self._retriever = bm25s.BM25.load(str(index_dir), show_progress=False) if self.ids else None
+            try:
+                ids = json.loads(ids_file.read_text(encoding="utf-8"))
+                if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+                    raise ValueError("ids.json is not a list of passage ids")
+                index_dir = self.path / _INDEX_DIR
+                retriever = bm25s.BM25.load(str(index_dir), show_progress=False) if ids else None
+                if retriever is not None and retriever.scores["num_docs"] != len(ids):
+                    raise ValueError(f"index holds {retriever.scores['num_docs']} passages, ids.json {len(ids)}")
+            except Exception as exc:  # noqa: BLE001 - any damage: rebuild from SQL, never crash
+                log.warning("BM25 index at %s is damaged (%s: %s); it will be rebuilt from SQL",
+                            self.path, type(exc).__name__, str(exc)[:200])
+                self.damaged = True
+                self._stamp = None  # look again on the next call (a writer may be mid-swap)
+                return False
+            self.ids, self._retriever, self._stamp, self.damaged = ids, retriever, stamp, False
+            self._pos = {pid: i for i, pid in enumerate(ids)}
             self._tokens = {}
             return True
 
     def _load_tokens(self) -> dict[str, list[str]]:
+        """Saved tokens by passage id; {} when the file is missing or damaged (re-tokenize)."""
         if not self._tokens:
             f = self.path / _TOKENS_FILE
-            if f.exists():
+            tokens: dict[str, list[str]] = {}
+            try:
                 with f.open(encoding="utf-8") as fh:
                     for line in fh:
                         pid, toks = json.loads(line)
-                        self._tokens[pid] = toks
+                        tokens[str(pid)] = [str(t) for t in toks]
+            except FileNotFoundError:
+                pass
+            except (OSError, ValueError, TypeError) as exc:
+                log.warning("BM25 tokens at %s are damaged (%s); re-tokenizing", f, type(exc).__name__)
+                tokens = {}
+            self._tokens = tokens
         return self._tokens
 
     def rebuild(self, passages: Iterable[tuple[str, str]]) -> None:
         """Replace the index with these (passage id, search text) pairs and save it atomically
-        (written to a sibling folder, then swapped in)."""
+        (written to a sibling folder, then swapped in). Tokenizing and indexing run outside the
+        lock, so searches keep being answered from the old index until the swap."""
         with self._lock:
-            known = self._load_tokens()
-            ids: list[str] = []
-            corpus: list[list[str]] = []
-            tokens: dict[str, list[str]] = {}
-            for pid, text in passages:
-                toks = known.get(pid)
-                if toks is None:
-                    toks = tokenize(text)
-                tokens[pid] = toks
-                ids.append(pid)
-                corpus.append(toks or [""])
-            retriever = None
-            if ids:
-                retriever = bm25s.BM25()
-                retriever.index(corpus, show_progress=False)
+            known = dict(self._load_tokens())
+        ids: list[str] = []
+        corpus: list[list[str]] = []
+        tokens: dict[str, list[str]] = {}
+        for pid, text in passages:
+            toks = known.get(pid)
+            if toks is None:
+                toks = tokenize(text)
+            tokens[pid] = toks
+            ids.append(pid)
+            corpus.append(toks or [""])
+        retriever = None
+        if ids:
+            retriever = bm25s.BM25()
+            retriever.index(corpus, show_progress=False)
+        with self._lock:
             tmp = self.path.with_name(self.path.name + ".tmp")
             shutil.rmtree(tmp, ignore_errors=True)
             tmp.mkdir(parents=True)
@@ -182,6 +214,7 @@ class BM25Index:
                 tokens,
             )
             self._stamp = self._disk_stamp()
+            self.damaged = False
 
     # ---------------------------------------------------------------- searching
     def doc_freq(self, token: str) -> int:

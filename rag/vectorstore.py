@@ -8,7 +8,11 @@ is the source of truth; this store can be rebuilt from it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import logging
+import shutil
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlparse
@@ -19,6 +23,7 @@ from chromadb.config import Settings as ChromaSettings
 
 from nianbao.settings import Settings, get_settings
 
+log = logging.getLogger(__name__)
 _SPACE = "cosine"
 
 
@@ -83,10 +88,48 @@ class VectorStore:
         self.settings = settings or get_settings()
         self.client = client or make_client(self.settings)
         self.name = collection_name(self.settings.chroma_collection, embedder)
-        meta = {"hnsw:space": _SPACE, **({"embedder": embedder} if embedder else {})}
+        self._meta = {"hnsw:space": _SPACE, **({"embedder": embedder} if embedder else {})}
+        self._lock = threading.RLock()
         self.collection = self.client.get_or_create_collection(
-            self.name, embedding_function=None, metadata=meta
+            self.name, embedding_function=None, metadata=self._meta
         )
+
+    # ---------------------------------------------------------------- healing
+    def reload(self) -> None:
+        """Open the collection afresh, so vectors another process wrote (e.g. `python -m ingest`
+        beside the web app) are seen: the embedded client keeps its index in memory per process."""
+        with self._lock:
+            if not self.settings.chroma_url:
+                _drop_embedded_system(self.client, self.settings)
+                self.client = make_client(self.settings)
+            self.collection = self.client.get_or_create_collection(
+                self.name, embedding_function=None, metadata=self._meta
+            )
+
+    def reset(self) -> None:
+        """Start the collection empty (it is damaged; SQL is the source to refill it from). Embedded:
+        the whole folder is removed and created again; server: the collection is dropped."""
+        with self._lock:
+            if self.settings.chroma_url:
+                try:
+                    self.client.delete_collection(self.name)
+                except Exception:  # noqa: BLE001 - a collection that cannot even be dropped is gone
+                    log.exception("could not drop Chroma collection %s", self.name)
+            else:
+                _drop_embedded_system(self.client, self.settings)
+                shutil.rmtree(self.settings.chroma_path, ignore_errors=True)
+                self.client = make_client(self.settings)
+            self.collection = self.client.get_or_create_collection(
+                self.name, embedding_function=None, metadata=self._meta
+            )
+
+    def probe(self) -> None:
+        """Touch the metadata and the vector index once; raises when either is unreadable."""
+        n = self.count()
+        if n:
+            first = self.collection.get(limit=1, include=["embeddings"])
+            vec = np.asarray(first["embeddings"][0], dtype=np.float32)
+            self.collection.query(query_embeddings=[vec], n_results=1, include=["distances"])
 
     # ---------------------------------------------------------------- writing
     def add(
@@ -132,14 +175,16 @@ class VectorStore:
         self, embedding: np.ndarray | list[float], k: int = 10, where: dict | None = None
     ) -> list[VectorHit]:
         """Nearest passages to one query vector, optionally filtered (see build_where)."""
-        if k <= 0 or self.count() == 0:
+        if k <= 0:
             return []
-        res = self.collection.query(
-            query_embeddings=[np.asarray(embedding, dtype=np.float32)],
-            n_results=k,
-            where=where,
-            include=["metadatas", "distances"],
-        )
+        try:
+            res = self._query(embedding, k, where)
+        except Exception as exc:  # noqa: BLE001 - stale handle after another process wrote: reopen once
+            log.warning("Chroma query failed (%s: %s); reopening the collection", type(exc).__name__, exc)
+            self.reload()
+            res = self._query(embedding, k, where)
+        if res is None:
+            return []
         ids = res["ids"][0]
         dists = res["distances"][0]
         metas = res["metadatas"][0] or [{}] * len(ids)
@@ -147,8 +192,31 @@ class VectorStore:
             VectorHit(i, 1.0 - float(d), dict(m or {})) for i, d, m in zip(ids, dists, metas, strict=True)
         ]
 
+    def _query(self, embedding, k: int, where: dict | None):  # noqa: ANN001, ANN202
+        if self.count() == 0:
+            return None
+        return self.collection.query(
+            query_embeddings=[np.asarray(embedding, dtype=np.float32)],
+            n_results=k,
+            where=where,
+            include=["metadatas", "distances"],
+        )
+
     def close(self) -> None:
         """Drop our handles. Chroma shares one embedded system per folder within a process, so
         stopping it here would break other open handles to the same home; it goes with the process."""
         self.collection = None
         self.client = None
+
+
+def _drop_embedded_system(client, settings: Settings) -> None:  # noqa: ANN001
+    """Forget this process's embedded Chroma system for the folder, so the next client reads the
+    folder again. Other handles to the old system keep working (it is not stopped unless ours was
+    the last reference)."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    with contextlib.suppress(Exception):  # closing a damaged client may fail; we drop it regardless
+        client.close()
+    for ident in list(SharedSystemClient._identifier_to_system):
+        if ident == str(settings.chroma_path):
+            SharedSystemClient._identifier_to_system.pop(ident, None)
