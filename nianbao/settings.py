@@ -35,6 +35,12 @@ class Settings:
     staff_token: str | None = field(default_factory=lambda: _env("NIANBAO_STAFF_TOKEN"))
     max_upload_mb: int = field(default_factory=lambda: int(_env("NIANBAO_MAX_UPLOAD_MB", "20")))
     max_file_mb: int = field(default_factory=lambda: int(_env("NIANBAO_MAX_FILE_MB", "20")))
+    # Reliability limits (README "Reliability and limits"): what one file or one request may cost.
+    max_unzipped_mb: int = field(default_factory=lambda: int(_env("NIANBAO_MAX_UNZIPPED_MB", "100")))
+    max_pdf_pages: int = field(default_factory=lambda: int(_env("NIANBAO_MAX_PDF_PAGES", "300")))
+    parse_memory_mb: int = field(default_factory=lambda: int(_env("NIANBAO_PARSE_MEMORY_MB", "1536")))
+    parse_seconds: int = field(default_factory=lambda: int(_env("NIANBAO_PARSE_SECONDS", "120")))
+    request_seconds: float = field(default_factory=lambda: float(_env("NIANBAO_REQUEST_SECONDS", "10")))
     # Embedding cache SQLite file; default under home. Several homes may share one (tests, benches).
     embedding_cache: Path | None = field(
         default_factory=lambda: Path(v).resolve() if (v := _env("NIANBAO_EMBEDDING_CACHE")) else None
