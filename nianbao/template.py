@@ -258,7 +258,7 @@ LEXICON: list[Term] = [
     Term(("收到", "受理", "新收", "申请数量", "申请量", "多少申请", "多少件申请", "申请多少", "requests received", "received", "requests", "applications"),
          "三", "new"),
     Term(("上年结转", "去年结转", "结转过来", "carried over from", "carried in"), "三", "carried_in"),
-    Term(("办结", "办理完", "处理完", "办理结果总计", "handled", "closed", "processed"), "三", "handled_total"),
+    Term(("办结", "办理完", "处理完", "办理结果总计", "handled", "closed", "processed", "concluded", "conclude", "completed"), "三", "handled_total"),
     Term(("结转下年", "结转到下一年", "结转到", "结转至", "转入下一年", "未办结", "积压", "backlog", "carried out", "carried forward", "pending requests"), "三", "carried_out"),
     Term(("行政复议", "复议", "appeal", "appeals", "reconsideration", "administrative review"), "四", "review"),
     Term(("行政诉讼", "诉讼", "起诉", "被告", "打官司", "lawsuit", "lawsuits", "litigation", "sued"), "四", "suit_direct",
@@ -304,7 +304,7 @@ T2_COLUMN_WORDS: dict[str, tuple[str, ...]] = {
 # Question words that map to a narrative section.
 SECTION_WORDS: dict[str, tuple[str, ...]] = {
     "五": ("问题", "不足", "短板", "改进", "整改", "下一步", "努力方向", "打算", "problems", "shortcomings", "improve", "improvement"),
-    "六": ("信息处理费", "处理费", "收取费用", "其他需要报告", "other matters"),
+    "六": ("信息处理费", "处理费", "收取费用", "其他需要报告", "other matters", "processing fee", "processing fees"),
     "一": ("总体情况", "主动公开工作", "主动公开", "平台建设", "政府信息管理", "监督保障", "培训", "政策解读", "overall", "platform", "training"),
 }
 

@@ -21,13 +21,15 @@ from rag.compose import Citation, Citations, escape_md, key_sentences, quote_blo
 from rag.factanswer import FactAnswerer, FactBook
 from rag.query import Catalog, Context, Query, understand
 from rag.retrieve import Hit, Retriever, store_signature
-from rag.understand import split_clauses
+from rag.textnumbers import asked_unit, content_terms, insists_on_number, is_count_question, stated_numbers
+from rag.understand import FIGURE_CONFIDENCE, split_clauses
 
 # A passage answers only when it holds enough of the question's content words (IDF-weighted
 # coverage, see Retriever.coverage): dense similarity of e5-small barely separates related from
 # unrelated report text, while "低保" or "平均答复天数" simply never occur in a report.
 COVERAGE_FLOOR = 0.45
 MAX_PASSAGES = 3
+MAX_UNSCOPED = 10  # a figure question naming no body is answered for each report up to this many
 
 
 @dataclass
@@ -120,6 +122,9 @@ class Answerer:
         q = understand("政府信息公开工作存在哪些问题？", self.catalog())
         self.retriever.search(q, k=1, checked=True)
         key_sentences("政務公開工作", q.norm)
+        from rag.figuremeaning import nearest_figures
+
+        nearest_figures("政府信息")  # the template's figure catalog, embedded once
         # Facts of every report, once: rankings and comparisons touch many reports, and loading
         # them on the first such question costs ~0.4 s at 1,000 reports (a few MB per 100 reports).
         self.book.load(self.book.reports)
@@ -271,11 +276,17 @@ class Answerer:
                 return self._final(q, "not_found", text, [], warnings)
             notes.append(f"库中没有{missing}的报告，以下只回答已有年份。")
 
-        wants_facts = bool(q.figures or q.measure)
+        unsure = bool(q.figures or q.measure) and q.confidence < FIGURE_CONFIDENCE
+        wants_facts = bool(q.figures or q.measure) and not unsure
         fact_res = None
         if wants_facts:
+            if q.ambiguous_bodies and not q.bodies:
+                q.bodies = list(q.ambiguous_bodies)
             if not q.bodies and len(catalog.bodies) > 1 and q.operation not in ("rank", "compare"):
-                return self._clarify(q, catalog, sorted(catalog.bodies))
+                each = self._unscoped(q, catalog)
+                if not each:
+                    return self._clarify(q, catalog, sorted(catalog.bodies))
+                notes.append(each)
             fact_res = self.facts.answer(q, catalog, cites)
             if fact_res is not None and fact_res.kind == "not_found":
                 notes.append(fact_res.text)  # e.g. the report's template has no such row
@@ -284,6 +295,17 @@ class Answerer:
         hits: list[Hit] = []
         if q.wants_narrative or not wants_facts:
             hits = self._passages(q, catalog)
+        stated: list[dict] = []
+        if q.qualifiers and fact_res is not None and is_count_question(q.norm):
+            _, stated, _ = self._stated(q, catalog, hits, cites)  # 「书面申请几件」: the text's narrower count
+        elif not wants_facts and is_count_question(q.norm):
+            hits, stated, missing = self._stated(q, catalog, hits, cites)
+            if missing:
+                return self._final(q, "not_found", [*notes, missing], [], warnings)
+            if unsure and not stated:
+                return self._unsure(q, catalog)
+        elif unsure and not hits:
+            return self._unsure(q, catalog)
 
         if q.qualifiers and q.figures and fact_res is not None:
             words = "、".join(f"「{escape_md(w)}」" for w in q.qualifiers)
@@ -298,8 +320,11 @@ class Answerer:
         quoted = self._quoted(fact_res.quotes, cites) if fact_res is not None else ""
         if quoted:
             parts.append(quoted)
+        if stated:
+            parts.append(self._stated_line(stated, cites))
+            figures += stated
         if hits:
-            parts.extend(self._narrative(q, hits, cites))
+            parts.extend(self._narrative(q, hits, cites, must=[f["label"] for f in stated]))
 
         if fact_res is None and not hits:
             if wants_facts:
@@ -379,19 +404,103 @@ class Answerer:
                     break
         return f"正文原话见{''.join(dict.fromkeys(marks))}。" if marks else ""
 
-    def _narrative(self, q: Query, hits: list[Hit], cites: Citations) -> list[str]:
+    def _narrative(self, q: Query, hits: list[Hit], cites: Citations, must: list[str] = ()) -> list[str]:
         out = []
         for h in hits:
             p = h.passage
             # quote the original characters (traditional stays traditional), cleaned only of mirror
-            # artifacts (pinyin after characters, doubled punctuation, mixed widths)
-            quote = key_sentences(p.text or p.search_text, q.norm, must=q.qualifiers)
+            # artifacts (pinyin after characters, doubled punctuation, mixed widths); a count the
+            # answer states is quoted in the sentence that states it
+            quote = key_sentences(p.text or p.search_text, q.norm, must=[*q.qualifiers, *must])
             n = cites.add(
                 Citation(report=p.report_id, body=p.body, year=p.year, section=p.section, text=quote)
             )
             head = f"{escape_md(p.body)}{p.year}年报告「{section_name(p.section)}」部分写道[{n}]："
             out.append(head + "\n\n" + quote_block(quote))
         return out
+
+    def _unscoped(self, q: Query, catalog: Catalog) -> str:
+        """A figure question naming no body: answer for each matching report when there are few
+        (a short list beats a question back); '' when there are too many to list."""
+        if q.relative_years:
+            return ""  # 「去年」 of which body? counting back from the store's newest report is a guess
+        years = set(q.years)
+        bodies = sorted(b for b, ys in catalog.years.items() if not years or years & set(ys))
+        n = sum(len([y for y in catalog.years[b] if not years or y in years]) for b in bodies)
+        if not bodies or n > MAX_UNSCOPED:
+            return ""
+        q.bodies = bodies
+        if q.operation == "single":
+            q.operation = "each"
+        when = f"{'、'.join(str(y) for y in sorted(years))}年" if years else ""
+        return f"问题没有指明机关，以下分别列出库中{when}的{n}份报告（{'、'.join(bodies)}）。"
+
+    def _stated(
+        self, q: Query, catalog: Catalog, hits: list[Hit], cites: Citations
+    ) -> tuple[list[Hit], list[dict], str]:
+        """For a count the tables don't hold: the sentences that state it. Returns the passages to
+        quote (the stating one first), the numbers as `figures` entries, and a not-found text when
+        the asked unit (天, 个 …) is stated nowhere near the question's words."""
+        strip = [a for b in catalog.bodies for a in catalog.bodies[b]]
+        terms = content_terms(q.norm, strip)
+        unit = asked_unit(q.norm)
+        pool = self.retriever.search(
+            q, bodies=q.bodies or None, years=q.years or None, k=MAX_PASSAGES * 3, strip=strip, checked=True
+        )
+        best: dict[str, tuple] = {}  # report -> (number, hit)
+        for h in [*hits, *pool]:
+            nums = stated_numbers(h.passage.search_text or "", terms, unit, tuple(q.qualifiers))
+            if nums and (h.passage.report_id not in best or nums[0].score > best[h.passage.report_id][0][0].score):
+                best[h.passage.report_id] = (nums, h)
+        if not best:
+            if unit and hits and insists_on_number(q.norm):
+                return hits, [], (
+                    f"报告正文没有给出这一数字（没有找到以「{unit}」计的相关说法）。"
+                    "下面是最接近的段落，供参考：\n\n" + "\n\n".join(self._narrative(q, hits[:1], cites))
+                )
+            return hits, [], ""
+        top = max(n[0].score for n, _ in best.values())
+        out_hits, figures = [], []
+        for nums, h in sorted(best.values(), key=lambda x: (x[1].passage.year, x[1].passage.seq)):
+            if nums[0].score < top * 0.5:
+                continue
+            out_hits.append(h)
+            sent = nums[0].sentence
+            for n in [x for x in nums if x.sentence == sent][:4]:
+                p = h.passage
+                figures.append(
+                    {
+                        "body": p.body, "year": p.year, "table": None, "row": None, "column": None,
+                        "value": n.value, "unit": n.unit, "label": n.token, "row_label": "",
+                        "column_label": "", "page": None, "line": None, "report": p.report_id,
+                        "derived": False, "source": "text", "approx": n.approx,
+                    }
+                )  # fmt: skip
+        rest = [h for h in hits if h not in out_hits]
+        return [*out_hits, *rest][:MAX_PASSAGES], figures, ""
+
+    @staticmethod
+    def _stated_line(stated: list[dict], cites: Citations) -> str:  # noqa: ARG004
+        by_report: dict[tuple, list[str]] = {}
+        for f in stated:
+            by_report.setdefault((f["body"], f["year"]), []).append(f"**{escape_md(f['label'])}**")
+        return "；".join(f"{escape_md(b)}{y}年报告正文写明：" + "、".join(v) for (b, y), v in by_report.items()) + (
+            "（正文所述数字，表格不含此项；原句见下文引述）。"
+        )
+
+    def _unsure(self, q: Query, catalog: Catalog) -> Answer:
+        """The figure is not identified: say which words could not be placed and offer the nearest
+        template figures instead of guessing one."""
+        from rag.figuremeaning import nearest_figures
+
+        near = nearest_figures(q.unexplained or q.norm, k=3)
+        offer = "、".join(f"「{label}」" for _, _, label in near)
+        text = [
+            f"我不确定您问的是年报表格中的哪个数字：问题中的「{escape_md(q.unexplained)}」对应不到表格中的栏目，"
+            "报告正文中也没有找到相应的说法。",
+            f"表格中意思最接近的栏目可能是：{offer}。请换个说法，或直接问其中一项。" if offer else "",
+        ]
+        return self._final(q, "clarify", text, [], [f"未能确定所问的数字：{q.unexplained}"])
 
     def _available(self, catalog: Catalog) -> str:
         bodies = "；".join(

@@ -388,7 +388,7 @@ class FactAnswerer:
     def years_for(self, q: Query, catalog: Catalog, body: str) -> list[int]:
         have = catalog.years.get(body, [])
         asked = [y for y in q.years if y in have]
-        if q.operation == "trend":
+        if q.operation in ("trend", "rank_years"):
             if len(asked) >= 2:
                 return [y for y in have if min(asked) <= y <= max(asked)]
             return list(have)
@@ -401,7 +401,7 @@ class FactAnswerer:
             return have[-2:]
         if q.years:
             return asked
-        if q.operation in ("single", "breakdown", "share") and len(have) <= MAX_UNSCOPED:
+        if q.operation in ("single", "breakdown", "share", "each") and len(have) <= MAX_UNSCOPED:
             return list(have)  # no year named: each year the store has (a short list), not a silent pick
         return have[-1:]
 
@@ -436,8 +436,8 @@ class FactAnswerer:
         per_body = {b: self.reports_for(b, self.years_for(q, catalog, b)) for b in bodies}
         if not any(per_body.values()):
             return None
-        if q.operation == "compare" and len(bodies) > 1:
-            self._compare(q, per_body, out)
+        if q.operation in ("compare", "each") and len(bodies) > 1:
+            self._compare(q, per_body, out, verdict=q.operation == "compare")
         elif q.operation == "diff":
             for rfs in per_body.values():
                 self._diff(q, rfs, out)
@@ -454,6 +454,8 @@ class FactAnswerer:
                         self._share(q, rf, out)
                     elif q.operation in ("breakdown", "list"):
                         self._breakdown(q, rf, out)
+                    elif q.operation == "breakdown_applicants":
+                        self._by_applicant(q, rf, out)
                     else:
                         self._single(q, rf, out)
         if not out.figures and not out.lines:
@@ -481,7 +483,10 @@ class FactAnswerer:
                 segs.append(f"{group.name}" + self._sum_phrase(self._column_sum(rf, fig.row, list(group.columns), out), out))
                 continue
             for col in self.columns(q, fig, tpl):
-                segs.append(out.phrase(self.book.get(rf, fig.table, fig.row, col)))
+                main = self.book.get(rf, fig.table, fig.row, col)
+                segs.append(out.phrase(main))
+                if main.missing:
+                    continue  # no such cell in this report's template: say so, no neighbours
                 for rel in fig.related:
                     if T.ALL_ROWS.get((fig.table, rel)) and all(rel != f.row for f in q.figures):
                         cv = self.book.get(rf, fig.table, rel, col)
@@ -503,6 +508,13 @@ class FactAnswerer:
             out.derived(rf.report, total, t4[0].unit, arith)
             names = "、".join(T.row("四", cv.row).short for cv in t4)
             line += f"{names}合计 {arith} = **{fmt_num(total)}{t4[0].unit}**。"
+        gp = [self.book.get(rf, "三", r, self.columns(q, f, tpl)[0]) for r in ("granted", "partial")
+              for f in q.figures if (f.table, f.row) == ("三", r)]  # fmt: skip
+        if len(gp) == 2 and not any(cv.missing or cv.undecidable for cv in gp):
+            total = sum(cv.value or 0 for cv in gp)
+            arith = "+".join(fmt_num(cv.value) for cv in gp)
+            out.derived(rf.report, total, gp[0].unit, arith)
+            line += f"予以公开和部分公开合计 {arith} = **{fmt_num(total)}{gp[0].unit}**。"
         if related:
             line += "相关情形：" + "、".join(dict.fromkeys(related)) + "。"
         out.line(line)
@@ -558,6 +570,15 @@ class FactAnswerer:
                 if not cv.missing:
                     items.append(f"- {out.phrase(cv)}")
             out.line(head + "\n" + "\n".join(items) if items else head.removesuffix("，其中：") + "。")
+
+    def _by_applicant(self, q: Query, rf: ReportFacts, out: _Answer) -> None:
+        """「结转的申请是谁提的」: one table 三 row across its applicant columns."""
+        for fig in q.figures:
+            whole = self.book.get(rf, "三", fig.row, "total")
+            items = [self.book.get(rf, "三", fig.row, c) for c in T.T3_COLUMN_ORDER[:-1]]
+            shown = [f"- {out.phrase(cv)}" for cv in items if not cv.missing and (cv.value is None or cv.value)]
+            head = f"{self._who(rf)}{out.phrase(whole, with_parts=False)}，按申请人："
+            out.line(head + "\n" + ("\n".join(shown) if shown else "- 各类申请人均为0"))
 
     def _values(self, q: Query, rf: ReportFacts) -> list[CellValue]:
         tpl = rf.report.template
@@ -857,13 +878,19 @@ class FactAnswerer:
             head = f"{body}各年（库中有{years}年的报告）：" if i == 0 else ""
             out.line(head + "\n" + "\n".join(items))
 
-    def _compare(self, q: Query, per_body: dict[str, list[ReportFacts]], out: _Answer) -> None:
+    def _compare(
+        self, q: Query, per_body: dict[str, list[ReportFacts]], out: _Answer, verdict: bool = True
+    ) -> None:
+        """Each body's figure; with `verdict`, also their total and which is more (bodies the
+        question compares, not bodies listed because it named none)."""
         rows: list[tuple[CellValue, str]] = []
         for rfs in per_body.values():
             for rf in rfs:
                 for cv in self._values(q, rf):
                     rows.append((cv, f"- {self._who(rf)}：{out.phrase(cv)}"))
         out.line("\n".join(line for _, line in rows))
+        if not verdict:
+            return
         present = [cv for cv, _ in rows if not cv.missing and cv.value is not None]
         same = len(q.figures) == 1 and len({(cv.row, cv.column) for cv, _ in rows if not cv.missing}) == 1
         unknown = [cv for cv, _ in rows if cv.undecidable]

@@ -96,6 +96,7 @@ class Query:
     # what understanding assumed or could not place (shown under 「我是这样理解的」)
     assumptions: list[str] = field(default_factory=list)
     unexplained: str = ""  # the question's words no part of understanding accounted for
+    relative_years: bool = False  # 「去年」 with no body to count from: the year is a guess
 
     def explain(self) -> str:
         """The plan in plain words: the same text the chat shows under 「我是这样理解的」."""

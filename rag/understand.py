@@ -182,6 +182,9 @@ _COUNTISH = re.compile(r"多少|几件|几个|几次|几项|数量|数目|件数
 _GRANTED_PARTIAL = re.compile(
     r"(?<!部分)(?<!不予)(?<!不)公开(?:和|与|及|或|以及|加|,)部分公开|全部或部分公开|granted (?:and|or) partial"
 )
+_LOOKUP = re.compile(r"查信息|查询信息|要信息|获取信息|申请公开|applicants?|requesters?")
+_BY_APPLICANT = re.compile(r"谁提|谁申请|谁提出|哪些人|什么人|哪类申请人|申请人(?:是|有)?(?:谁|哪些)|who (?:filed|made|submitted|asked)")
+_CONTENT = re.compile(r"是什么事|什么事情|什么内容|哪个案|哪些案|什么案|具体内容|具体是什么|涉及什么|关于什么|哪一件事")
 _WITH_PARTIAL = re.compile(r"全部或部分|(?:含|包括|包含|连同|加上)部分公开")
 # Lexicon words that name a table 三 outcome only when the question is about requests
 # (「公开了几期常务会议」 is not 予以公开).
@@ -214,7 +217,7 @@ _BARE_N_YEARS = re.compile(r"(?<![\d近最过这前])([2-9])\s*个?年(?!来|间
 _FEW_YEARS = re.compile(r"近几年|这几年|近年来|最近几年|recent years")
 _THIS_YEAR = re.compile(r"今年|本年度(?!新收|制发|废止|办理|结转)|this year")
 _LAST_YEAR = re.compile(
-    r"去年(?!结转)|上一年度?(?!度|结转)|上个年度|上年度(?!结转)|last year|previous year|prior year"
+    r"去年(?!结转)|上一年度?(?!度|结转|项目)|上个年度|上年度(?!结转)|last year|previous year|prior year"
 )
 _YEAR_BEFORE = re.compile(r"前年|year before last")
 _EN_NUM = {"two": 2, "three": 3, "four": 4, "five": 5}
@@ -461,8 +464,21 @@ def understand(
     if cols["group"] and not applicants:
         q.column_group = cols["group"][0]
         applicants = list(T.COLUMN_GROUPS[q.column_group].columns)
+    if any((f.table, f.row) == ("二", "fees") for f in figs) and (_APPLY.search(norm) or _LOOKUP.search(norm)):
+        # 「申请公开要收费吗」: the fee an applicant pays is the 信息处理费 of section 六, not table 二's
+        # 行政事业性收费 (the body's administrative fees, in 万元)
+        figs = [f for f in figs if (f.table, f.row) != ("二", "fees")]
+        sections = ["六", *[x for x in sections if x != "六"]]
+    if figs and _BY_APPLICANT.search(norm) and not applicants and all(f.table == "三" for f in figs):
+        q.operation = "breakdown_applicants"  # 「谁提的」: by applicant type
+    if applicants and figs and all(f.table == "四" for f in figs):
+        q.notes.append("年报表四（行政复议、行政诉讼）不按申请人类型分列，表中没有按申请人区分的复议、诉讼件数。")
+        figs, applicants = [], []
     q.applicants = applicants
     q.figures = _apply_columns(figs, cols, applicants)
+    if q.figures and _CONTENT.search(norm):
+        q.confidence = 0.3  # 「纠正的那一件是什么事」: the tables hold counts, not what a case was about
+        q.assumptions.append("问的是具体内容，年报表格只有件数")
     measures = list(cols["measure"])
     if not measures and _SHARE.search(norm) and (_GRANTED_PARTIAL.search(norm) or _WITH_PARTIAL.search(norm)):
         measures = ["disclosure_rate"]  # 「公开（含部分公开）的比例」
@@ -519,6 +535,7 @@ def understand(
         elif re.search(r"这2年|2年", norm) and anchor:
             years = [anchor - 1, anchor]
     q.years = years
+    q.relative_years = hint == "relative" and not q.bodies and not (ctx and ctx.years)
     pool = q.bodies or list(catalog.bodies)
     have = {y for b in pool for y in catalog.years.get(b, [])}
     q.years_missing = [y for y in q.years if y not in have]
@@ -527,7 +544,7 @@ def understand(
     if reused_figs and not _operation_cues(norm) and len(q.years) <= 1:
         q.operation = ctx.operation if ctx.operation in ("single", "breakdown", "share") else "single"
         q.measure = q.measure or getattr(ctx, "measure", None)
-    else:
+    elif q.operation != "breakdown_applicants":
         q.operation = _operation(q, norm, hint, n_named, len(named_bodies))
     if q.operation == "rank" and len(named_bodies) < 2:
         q.bodies = list(catalog.bodies)
