@@ -7,13 +7,15 @@ while the answering code in rag/factanswer.py only asks for a report's cells and
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import and_, case, func, literal, null, or_, select
 
 from nianbao import template as T
 from rag.factstore import FactStore, ReportRow, StoredFact, StoredViolation
 from rag.factstore import facts as facts_table
+from rag.factstore import reports as reports_table
 from rag.factstore import violations as violations_table
 
 CellKey = tuple[str, str, str]
@@ -77,74 +79,312 @@ def short_column(table: str, col: str) -> str:
     return label.removeprefix("结果") if table == "四" else label
 
 
-class FactBook:
-    """Facts of reports, loaded in one SQL query per set of new reports and kept in memory."""
+class ReportCache:
+    """The facts of the most recently used reports, at most `capacity` of them (an LRU).
 
-    def __init__(self, store: FactStore):
+    Why bounded: a warmed app must not grow with the corpus; a question touches a few reports,
+    rankings read SQL aggregates and load only the reports they cite."""
+
+    def __init__(self, capacity: int = 256):
+        self.capacity = capacity
+        self._d: OrderedDict[str, ReportFacts] = OrderedDict()
+
+    def get(self, report_id: str) -> ReportFacts | None:
+        rf = self._d.get(report_id)
+        if rf is not None:
+            self._d.move_to_end(report_id)
+        return rf
+
+    def put(self, rf: ReportFacts) -> None:
+        self._d[rf.report.id] = rf
+        self._d.move_to_end(rf.report.id)
+        while len(self._d) > self.capacity:
+            self._d.popitem(last=False)
+
+    def clear(self) -> None:
+        self._d.clear()
+
+    def __contains__(self, report_id: object) -> bool:
+        return report_id in self._d
+
+    def __len__(self) -> int:
+        return len(self._d)
+
+
+@dataclass
+class Ranking:
+    """One figure across the chosen reports of a year, ranked by SQL (GROUP BY over ix_facts_rank).
+
+    `top` holds the first `limit` figures as FactBook.get() reads them (so they cite and explain
+    like any other figure); counts cover every report in scope."""
+
+    year: int
+    table: str
+    row: str
+    reports: int  # chosen reports of the year in scope
+    with_value: int  # reports with a number for the figure
+    top: list[CellValue]
+    undecidable: list[CellValue]  # printed but unreadable (at most `limit`), listed, never dropped
+    n_undecidable: int
+    ascending: bool = False
+
+    @property
+    def missing(self) -> int:
+        """Reports in scope whose template or table lacks the figure."""
+        return self.reports - self.with_value - self.n_undecidable
+
+
+CACHE_REPORTS = 256  # reports whose facts stay in memory (~0.1 MB each)
+
+
+class FactBook:
+    """Facts of reports read from SQL on demand: one indexed query per set of new reports, the
+    hot ones kept in a bounded LRU; rankings as SQL aggregates. Nothing is preloaded."""
+
+    def __init__(self, store: FactStore, capacity: int = CACHE_REPORTS):
         self.store = store
-        self._cache: dict[str, ReportFacts] = {}
+        self._cache = ReportCache(capacity)
+        self._chosen: dict[tuple[str, int], ReportRow | None] = {}
         self._reports: list[ReportRow] | None = None
 
     def refresh(self) -> None:
         self._cache.clear()
+        self._chosen.clear()
         self._reports = None
 
     @property
     def reports(self) -> list[ReportRow]:
+        """Every report (one SQL read, kept until refresh): for listings, not for answering."""
         if self._reports is None:
             self._reports = self.store.reports()
         return self._reports
 
     def report(self, body: str, year: int) -> ReportRow | None:
         """The report of one body and year (the one with most facts when several were ingested)."""
-        found = [r for r in self.reports if r.body == body and r.year == year]
-        return max(found, key=lambda r: (r.n_facts, r.id)) if found else None
+        key = (body, int(year))
+        if key not in self._chosen:
+            if len(self._chosen) > 50_000:
+                self._chosen.clear()
+            self._chosen.update(self._chosen_reports([body], int(year)))
+            self._chosen.setdefault(key, None)
+        return self._chosen[key]
+
+    def reports_of(self, bodies: list[str], year: int) -> list[ReportRow]:
+        """The chosen reports of these bodies in one year, in the bodies' order (one SQL query)."""
+        todo = [b for b in dict.fromkeys(bodies) if (b, int(year)) not in self._chosen]
+        for i in range(0, len(todo), 500):
+            chunk = todo[i : i + 500]
+            found = self._chosen_reports(chunk, int(year))
+            self._chosen.update(found)
+            for b in chunk:
+                self._chosen.setdefault((b, int(year)), None)
+        return [r for b in dict.fromkeys(bodies) if (r := self._chosen.get((b, int(year)))) is not None]
+
+    def _chosen_reports(self, bodies: list[str], year: int) -> dict[tuple[str, int], ReportRow]:
+        q = select(reports_table).where(
+            reports_table.c.body.in_(bodies), reports_table.c.year == year, reports_table.c.chosen
+        )
+        with self.store.engine.connect() as c:
+            return {(r.body, r.year): r for r in map(FactStore._report_row, c.execute(q).mappings())}
+
+    def warm(self, n: int = 64) -> None:
+        """Load the newest year's largest reports (a bounded start, not the corpus)."""
+        q = (
+            select(reports_table)
+            .where(reports_table.c.chosen)
+            .order_by(reports_table.c.year.desc(), reports_table.c.n_facts.desc())
+            .limit(min(n, self._cache.capacity))
+        )
+        with self.store.engine.connect() as c:
+            rows = [FactStore._report_row(r) for r in c.execute(q).mappings()]
+        self.load(rows)
+
+    def facts_of(self, report: ReportRow) -> ReportFacts:
+        """One report's facts: from the LRU, else read from SQL."""
+        return self._cache.get(report.id) or self.load([report])[report.id]
 
     def load(self, reports: list[ReportRow]) -> dict[str, ReportFacts]:
-        missing = [r for r in reports if r.id not in self._cache]
-        if missing:
-            ids = [r.id for r in missing]
-            fresh = {r.id: ReportFacts(r) for r in missing}
-            with self.store.engine.connect() as c:
-                for r in c.execute(select(facts_table).where(facts_table.c.report_id.in_(ids))).mappings():
-                    f = StoredFact(
-                        table=r["table_no"],
-                        row=r["row"],
-                        column=r["col"],
-                        value=r["value"],
-                        unit=r["unit"],
-                        raw=r["raw"],
-                        row_label=r["row_label"],
-                        column_label=r["column_label"],
-                        page=r["page"],
-                        line=r["line"],
-                        blank=r["blank"],
-                        computed=r["computed"],
-                        uncertain=r["uncertain"],
-                        note=r["note"],
+        """The facts of these reports: cached ones from the LRU, the rest in one query per 500."""
+        out: dict[str, ReportFacts] = {}
+        missing = []
+        for r in reports:
+            rf = self._cache.get(r.id)
+            if rf is None:
+                missing.append(r)
+            else:
+                out[r.id] = rf
+        for i in range(0, len(missing), 500):
+            fresh = self._read(missing[i : i + 500])
+            for rf in fresh.values():
+                self._cache.put(rf)
+            out.update(fresh)
+        return {r.id: out[r.id] for r in reports}
+
+    def _read(self, reports: list[ReportRow]) -> dict[str, ReportFacts]:
+        ids = [r.id for r in reports]
+        fresh = {r.id: ReportFacts(r) for r in reports}
+        with self.store.engine.connect() as c:
+            for r in c.execute(select(facts_table).where(facts_table.c.report_id.in_(ids))).mappings():
+                f = StoredFact(
+                    table=r["table_no"],
+                    row=r["row"],
+                    column=r["col"],
+                    value=r["value"],
+                    unit=r["unit"],
+                    raw=r["raw"],
+                    row_label=r["row_label"],
+                    column_label=r["column_label"],
+                    page=r["page"],
+                    line=r["line"],
+                    blank=r["blank"],
+                    computed=r["computed"],
+                    uncertain=r["uncertain"],
+                    note=r["note"],
+                    report_id=r["report_id"],
+                    body=r["body"],
+                    year=r["year"],
+                )
+                fresh[f.report_id].cells[f.key()] = f
+            q = select(violations_table).where(violations_table.c.report_id.in_(ids))
+            for r in c.execute(q).mappings():
+                rf = fresh[r["report_id"]]
+                rf.violations.append(
+                    StoredViolation(
+                        rule=r["rule"],
+                        message=r["message"],
+                        cells=[tuple(x) for x in json.loads(r["cells"])],
+                        printed=r["printed"],
+                        expected=r["expected"],
+                        severity=r["severity"],
                         report_id=r["report_id"],
-                        body=r["body"],
-                        year=r["year"],
+                        body=rf.report.body,
+                        year=rf.report.year,
                     )
-                    fresh[f.report_id].cells[f.key()] = f
-                q = select(violations_table).where(violations_table.c.report_id.in_(ids))
-                for r in c.execute(q).mappings():
-                    rf = fresh[r["report_id"]]
-                    rf.violations.append(
-                        StoredViolation(
-                            rule=r["rule"],
-                            message=r["message"],
-                            cells=[tuple(x) for x in json.loads(r["cells"])],
-                            printed=r["printed"],
-                            expected=r["expected"],
-                            severity=r["severity"],
-                            report_id=r["report_id"],
-                            body=rf.report.body,
-                            year=rf.report.year,
-                        )
-                    )
-            self._cache.update(fresh)
-        return {r.id: self._cache[r.id] for r in reports}
+                )
+        return fresh
+
+    # ---------------------------------------------------------------- rankings
+    def rank(
+        self,
+        table: str,
+        row: str,
+        year: int,
+        column: str | None = None,
+        bodies: list[str] | None = None,
+        limit: int = 10,
+        ascending: bool = False,
+    ) -> Ranking:
+        """One figure ranked over the chosen reports of `year` (all, or `bodies`), in SQL.
+
+        The value is what get() gives: the printed cell, or for a group row of table 三 the sum
+        of its children (undecidable when a child is); ties go by body name. Only the reports of
+        `top` and `undecidable` are loaded."""
+        year = int(year)
+        templates, n_reports = self._templates(year, bodies)
+        best: list[tuple[float, str, str]] = []  # (value, body, report id)
+        unknown: list[tuple[str, str]] = []
+        with_value = n_undecidable = 0
+        with self.store.engine.connect() as c:
+            for tpl in templates:
+                value, base = self._value_query(table, row, year, column, tpl, bodies)
+                sub = base.subquery()
+                v = sub.c.value
+                order = (v.asc() if ascending else v.desc(), sub.c.body.asc())
+                top = (
+                    select(sub.c.report_id, sub.c.body, v).where(v.is_not(None)).order_by(*order).limit(limit)
+                )
+                best += [(r.value, r.body, r.report_id) for r in c.execute(top)]
+                und = select(sub.c.report_id, sub.c.body).where(v.is_(None), sub.c.present > 0)
+                unknown += [(r.body, r.report_id) for r in c.execute(und.order_by(sub.c.body).limit(limit))]
+                counts = select(
+                    func.count(v), func.count(case((and_(v.is_(None), sub.c.present > 0), 1)))
+                ).select_from(sub)
+                a, b = c.execute(counts).one()
+                with_value += int(a)
+                n_undecidable += int(b)
+        best.sort(key=lambda t: ((t[0] if ascending else -t[0]), t[1]))
+        best = best[:limit]
+        unknown = sorted(unknown)[:limit]
+        ids = [rid for _, _, rid in best] + [rid for _, rid in unknown]
+        rows = {r.id: r for r in self._reports_by_id(ids)}
+        loaded = self.load([rows[i] for i in ids if i in rows])
+
+        def cell(rid: str) -> CellValue:
+            rf = loaded[rid]
+            return self.get(rf, table, row, column)
+
+        return Ranking(
+            year=year,
+            table=table,
+            row=row,
+            reports=n_reports,
+            with_value=with_value,
+            top=[cell(rid) for _, _, rid in best if rid in loaded],
+            undecidable=[cell(rid) for _, rid in unknown if rid in loaded],
+            n_undecidable=n_undecidable,
+            ascending=ascending,
+        )
+
+    def _templates(self, year: int, bodies: list[str] | None) -> tuple[list[str], int]:
+        q = (
+            select(reports_table.c.template, func.count())
+            .where(reports_table.c.year == year, reports_table.c.chosen)
+            .group_by(reports_table.c.template)
+        )
+        if bodies is not None:
+            q = q.where(reports_table.c.body.in_(bodies))
+        with self.store.engine.connect() as c:
+            got = [(t or "2021", int(n)) for t, n in c.execute(q)]
+        return sorted({t for t, _ in got}), sum(n for _, n in got)
+
+    def _reports_by_id(self, ids: list[str]) -> list[ReportRow]:
+        if not ids:
+            return []
+        with self.store.engine.connect() as c:
+            q = select(reports_table).where(reports_table.c.id.in_(ids))
+            return [FactStore._report_row(r) for r in c.execute(q).mappings()]
+
+    def _value_query(
+        self, table: str, row: str, year: int, column: str | None, tpl: str, bodies: list[str] | None
+    ):  # noqa: ANN202 - (value column, Select with report_id, body, value, present)
+        """Per chosen report of template `tpl`: the figure's value as get() computes it."""
+        f, r = facts_table, reports_table
+        col = column or default_column(table, row, tpl)
+        meta = T.row(table, row)
+        children = [c.code for c in T.t3_children(row, tpl)] if table == "三" and meta.group else []
+        where = [
+            f.c.year == year,
+            f.c.table_no == table,
+            f.c.row.in_([row, *children]),
+            f.c.col == col,
+            r.c.chosen,
+            r.c.template == tpl,
+        ]
+        if bodies is not None:
+            where.append(r.c.body.in_(bodies))
+        base = select(f.c.report_id, f.c.body).join(r, r.c.id == f.c.report_id).where(*where)
+        if not children:
+            q = base.add_columns(f.c.value.label("value"), literal(1).label("present"))
+            return q.selected_columns.value, q
+        is_row, is_child = f.c.row == row, f.c.row.in_(children)
+        printed_n = func.count(case((is_row, 1)))
+        printed_v = func.max(case((is_row, f.c.value)))
+        printed_computed = func.max(case((and_(is_row, f.c.computed), 1), else_=0))
+        child_n = func.count(case((is_child, 1)))
+        child_null = func.count(case((and_(is_child, f.c.value.is_(None)), 1)))
+        child_sum = func.sum(case((is_child, f.c.value)))
+        value = case(
+            (and_(printed_n > 0, or_(printed_computed == 0, child_n == 0)), printed_v),
+            (child_n > 0, case((child_null > 0, null()), else_=child_sum)),
+            else_=null(),
+        )
+        q = (
+            select(f.c.report_id, f.c.body, value.label("value"), (printed_n + child_n).label("present"))
+            .join(r, r.c.id == f.c.report_id)
+            .where(*where)
+            .group_by(f.c.report_id, f.c.body)
+        )
+        return q.selected_columns.value, q
 
     def get(self, rf: ReportFacts, table: str, row_code: str, column: str | None = None) -> CellValue:
         """One figure: the printed cell, else (group rows) the sum of the children."""

@@ -1,0 +1,88 @@
+"""Schema versions: an old (unversioned) store upgrades to the same tables, columns and indexes a
+fresh store gets, keeps its data, and is stamped; opening an up-to-date store changes nothing."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from sqlalchemy import create_engine, inspect, text
+
+from eval.synth import generate_reports
+from eval.synthstore import parsed_from_synth
+from rag import migrate
+from rag.factstore import FactStore
+
+
+def shape(engine) -> dict:
+    ins = inspect(engine)
+    out = {}
+    for t in sorted(ins.get_table_names()):
+        cols = sorted(c["name"] for c in ins.get_columns(t))
+        idx = sorted((i["name"], tuple(i["column_names"])) for i in ins.get_indexes(t))
+        out[t] = (cols, idx)
+    return out
+
+
+def make_v1(url: str) -> None:
+    """Turn a fresh store into the schema as it was before versioning (indexes, no `chosen`)."""
+    FactStore(url).engine.dispose()
+    eng = create_engine(url)
+    with eng.begin() as c:
+        for name in ("ix_facts_report_cell", "ix_facts_rank", "ix_facts_body_year", "ix_reports_body_year",
+                     "ix_reports_path", "ix_passages_body_year"):  # fmt: skip
+            c.execute(text(f"DROP INDEX {name}"))
+        c.execute(text("CREATE INDEX ix_facts_report_id ON facts (report_id)"))
+        c.execute(text("CREATE INDEX ix_facts_body ON facts (body)"))
+        c.execute(text("CREATE INDEX ix_facts_year ON facts (year)"))
+        c.execute(text("ALTER TABLE reports DROP COLUMN chosen"))
+        c.execute(text("DROP TABLE schema_version"))
+        for t in set(inspect(c).get_table_names()) - {"reports", "facts", "violations", "passages"}:
+            c.execute(text(f"DROP TABLE {t}"))
+    eng.dispose()
+
+
+def test_old_store_upgrades_to_the_fresh_schema_and_keeps_its_data(db_url, tmp_path):
+    fresh_url = f"sqlite:///{tmp_path / 'fresh.sqlite3'}" if db_url.startswith("sqlite") else None
+    make_v1(db_url)
+    eng = create_engine(db_url)
+    with eng.connect() as c:
+        assert migrate.current_version(c) == 1
+    # data written by the old code: two reports of one body and year
+    rep = generate_reports(1, seed=4)[0]
+    big = replace(parsed_from_synth(rep), passages=[])
+    small = replace(big, sha256="1" * 64, facts=big.facts[:10], violations=[])
+    with eng.begin() as c:
+        for p in (big, small):
+            c.execute(
+                text(
+                    "INSERT INTO reports (id, path, sha256, format, body, aliases, year, template, warnings, "
+                    "n_facts, n_passages) VALUES (:id, 'x', :sha, 'synth', :body, '[]', :year, '2021', '[]', :n, 0)"
+                ),
+                dict(id=p.report_id, sha=p.sha256, body=p.meta.body, year=p.meta.year, n=len(p.facts)),
+            )
+    st = FactStore(db_url)  # opening upgrades
+    with st.engine.connect() as c:
+        assert migrate.current_version(c) == migrate.LATEST
+    assert [r.id for r in st.reports() if r.chosen] == [big.report_id]
+    assert shape(st.engine) == (
+        shape(FactStore(fresh_url).engine) if fresh_url else shape_of_fresh_pg(db_url)
+    )
+    before = shape(st.engine)
+    assert migrate.upgrade(st.engine) == migrate.LATEST and shape(st.engine) == before
+    eng.dispose()
+    st.engine.dispose()
+
+
+def shape_of_fresh_pg(db_url: str) -> dict:
+    """A fresh database beside db_url on the same server, created by FactStore."""
+    base, _, _ = db_url.rpartition("/")
+    name = "fresh_" + db_url.rsplit("/", 1)[1]
+    eng = create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
+    with eng.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    eng.dispose()
+    st = FactStore(f"{base}/{name}")
+    try:
+        return shape(st.engine)
+    finally:
+        st.engine.dispose()
