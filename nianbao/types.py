@@ -17,6 +17,10 @@ class Grid:
     rows: list[list[str]]
     page: int | None = None
     line: int | None = None
+    # OCR'd grids: the recogniser's confidence per cell (None for label/empty cells), same shape as
+    # `rows`; `source` is "ocr" for recognised pages, "" for a text layer / markup.
+    conf: list[list[float | None]] | None = None
+    source: str = ""
 
 
 @dataclass
@@ -32,6 +36,11 @@ class LoadedDocument:
     grids: list[Grid] = field(default_factory=list)
     page_starts: list[int] = field(default_factory=list)
     encoding: str | None = None
+    # Tables read by geometry (ingest.geotable: numbers placed under their column headers by
+    # x-position), a second reading of the same tables for PDFs; the table parser lets the
+    # template's arithmetic choose between readings. `ocr_pages`: 1-based pages read by OCR.
+    layout_grids: list[Grid] = field(default_factory=list)
+    ocr_pages: list[int] = field(default_factory=list)
 
     @property
     def normalized(self):  # noqa: ANN201 - nianbao.text.NormText, imported lazily (opencc)
@@ -83,6 +92,11 @@ class Fact:
     computed: bool = False  # not printed; computed (e.g. a blank total)
     uncertain: bool = False  # split of run-together cells was ambiguous
     note: str = ""
+    # Every reading still possible for an uncertain cell (whole-row candidates live in the row's
+    # cells: this cell's value in each), so later steps (cross-year, staff) can pick one.
+    candidates: list[float] = field(default_factory=list)
+    source: str = ""  # "ocr" when the cell was read from a page image; "" for text
+    confidence: float | None = None  # the recogniser's confidence for OCR'd cells
 
     def key(self) -> tuple[str, str, str]:
         return (self.table, self.row, self.column)

@@ -9,10 +9,16 @@
   grids left with fewer than two columns are not tables of figures and are dropped.
 - A table that continues across a page break comes back as separate grids, one per page, each
   with its `page`; the table parser merges them (it knows the template's rows).
+- The same tables are also read by geometry (`ingest.geotable`: each number placed under its
+  column by x-position) into `layout_grids`, so a table without rules, or one that leaves zeros
+  blank, keeps its columns; the table parser lets the arithmetic choose between the readings.
+- A page without a text layer (a scan) is read by OCR (`ingest.ocr`): its text lines join the
+  document text and its words go to the same geometric reader, with their confidences.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
@@ -26,6 +32,10 @@ _CELL_BREAK_CJK = re.compile(rf"(?<=[{_CJK}])\s*\n\s*|\s*\n\s*(?=[{_CJK}])")
 _CELL_BREAK = re.compile(r"\s*\n\s*")
 _PROSE = re.compile(r"[，。；！？,;]")
 _PROSE_MIN_CHARS = 30
+_MIN_TEXT_CHARS = 10  # a page with less text than this, and an image, is a scan: OCR it
+
+# pdfminer logs one warning per glyph for some Chromium-printed fonts (FontBBox): not our concern.
+logging.getLogger("pdfminer").setLevel(logging.ERROR)
 
 
 def _clean_cell(text: str | None) -> str | None:
@@ -92,21 +102,45 @@ def _page_grids(page, page_no: int) -> list[Grid]:
     return grids
 
 
+def _is_scanned(page, text: str) -> bool:  # noqa: ANN001
+    return len(text.strip()) < _MIN_TEXT_CHARS and bool(page.images)
+
+
+def _ocr_text(words) -> str:  # noqa: ANN001
+    """Text lines of an OCR'd page: boxes on one baseline, left to right."""
+    from ingest.geotable import text_lines
+
+    return "\n".join(text_lines(words))
+
+
 def load_pdf(path: Path) -> LoadedDocument:
     import pdfplumber
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 
+    from ingest import geotable
+
     texts: list[str] = []
     grids: list[Grid] = []
+    word_pages: list[tuple[int, list]] = []
+    ocr_pages: list[int] = []
     try:
         with pdfplumber.open(path) as pdf:
             if not pdf.pages:
                 raise RejectedFile("PDF 没有页面，文件可能已损坏 / PDF has no pages (broken file?)")
             for i, page in enumerate(pdf.pages, start=1):
                 page_text = page.extract_text() or ""
+                if _is_scanned(page, page_text):
+                    from ingest.ocr import ocr_page
+
+                    words = ocr_page(page)
+                    ocr_pages.append(i)
+                    word_pages.append((i, words))
+                    texts.append(_ocr_text(words))
+                    continue
                 lines = [ln for ln in page_text.split("\n") if not _FOOTER.match(ln)]
                 texts.append("\n".join(lines).strip("\n"))
                 grids.extend(_page_grids(page, i))
+                word_pages.append((i, geotable.pdfplumber_words(page)))
     except RejectedFile:
         raise
     except (PDFEncryptionError, PDFPasswordIncorrect) as exc:
@@ -122,6 +156,14 @@ def load_pdf(path: Path) -> LoadedDocument:
         page_starts.append(offset)
         parts.append(t)
         offset += len(t) + 1
+    ocr_set = set(ocr_pages)
+    layout = geotable.page_grids(word_pages, ocr_pages=ocr_set)
     return LoadedDocument(
-        path=str(path), format="pdf", text="\n".join(parts), grids=grids, page_starts=page_starts
+        path=str(path),
+        format="pdf",
+        text="\n".join(parts),
+        grids=grids,
+        page_starts=page_starts,
+        layout_grids=layout,
+        ocr_pages=ocr_pages,
     )
