@@ -35,13 +35,16 @@ from rag.numerals import normalize_question
 
 # Strength of a key for a body; a question span takes the bodies of its strongest tier.
 EXACT, STRUCT, PLACE, NEAR, ASK, GENERIC = 6, 5, 4, 3, 2, 1
+GENERIC_MAX = 5  # 区政府 with at most this many 区 governments in the store means each of them
 _FUZZY_TIERS = (EXACT, STRUCT, PLACE, NEAR)  # forms a homophone / typo / English name may stand for
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LEVEL_WORDS = sorted(N.LEVELS, key=len, reverse=True)
-_LEVEL_RE = re.compile("(.+?)(" + "|".join(map(re.escape, _LEVEL_WORDS)) + ")(?![市州盟县区旗])")
+# A place is a core of two or more characters and its level word; one-character cores only for
+# counties (和县, 沙县): 沙林区 is 沙林 + 区, not 沙 + 林区.
+_LEVEL_RE = re.compile("(.(?=县)|.{2,}?)(" + "|".join(map(re.escape, _LEVEL_WORDS)) + ")(?![市州盟县区旗])")
 # Characters after which a one-character place (和县, 沙县) may start: not inside 平和县.
-_BOUNDARY = set("的和与及跟同或在对比是了给向从由将把为年里中,.:;!?()\"'《》“”‘’ ")
+_BOUNDARY = set("的和与及跟同或在对比是了给向从由将把为年里中问请查看说找那这个些,.:;!?()\"'《》“”‘’ ")
 
 
 @dataclass(frozen=True)
@@ -214,7 +217,7 @@ class BodyIndex:
     offices: dict[str, dict[str, tuple[int, str]]] = field(default_factory=dict)  # core -> office cands
     sound: dict[tuple[str, str], list[tuple[str, tuple[str, ...]]]] = field(default_factory=dict)
     typo: dict[str, list[str]] = field(default_factory=dict)  # 淮?市 -> [淮安市]
-    english: dict[str, str] = field(default_factory=dict)  # huaian -> 淮安
+    english: dict[str, list[str]] = field(default_factory=dict)  # huaian -> [淮安]
     levels_of: dict[str, set[str]] = field(default_factory=dict)  # bare core -> its levels
 
     def add(self, key: str, body: str, tier: int, mode: str, meta: _Meta) -> None:
@@ -373,7 +376,7 @@ def _build_fuzzy(idx: BodyIndex) -> None:
             continue
         py = "".join(syllables(core))
         if len(syllables(core)) >= 2:
-            idx.english.setdefault(py, core)
+            idx.english.setdefault(py, []).append(core)
         for lv in idx.levels_of.get(core, ()):
             for form in _level_forms(lv):
                 full = core + form
@@ -447,8 +450,9 @@ def _exact_hits(norm: str, idx: BodyIndex) -> list[_Hit]:
             if not _word_ok(norm, i, i + n):
                 continue
             meta = idx.meta[key]
-            if meta.one_char_core and i > 0 and _CJK.match(norm[i - 1]) and norm[i - 1] not in _BOUNDARY:
-                continue  # 平和县 does not contain 和县
+            inside = i > 0 and _CJK.match(norm[i - 1]) and norm[i - 1] not in _BOUNDARY
+            if inside and (meta.one_char_core or meta.kind == "generic"):
+                continue  # 平和县 does not contain 和县; 上海市人民政府 is not a 市人民政府 of the catalog
             kind = "generic" if meta.kind == "generic" else "exact"
             hits.append(_Hit(i, i + n, idx.keys[key], kind, key, key))
     return hits
@@ -578,24 +582,26 @@ def _english_hits(norm: str, question: str, idx: BodyIndex, mask: list[bool]) ->
             if len(group) < n or any(group[k + 1].start() - group[k].end() > 1 for k in range(n - 1)):
                 continue
             word = "".join(t.group(0) for t in group)
-            core = idx.english.get(word)
-            if core is None and word.endswith("s"):
-                core = idx.english.get(word[:-1])
-            if core is None:
-                continue
+            cores = idx.english.get(word)
+            if cores is None and word.endswith("s"):
+                cores = idx.english.get(word[:-1])
             s, e = group[0].start(), group[-1].end()
-            if not _free(mask, s, e):
+            if not cores or not _free(mask, s, e):
                 continue
             tail = norm[e : e + 60]
-            cands = idx.places.get(core, {})
             organs = {o for w, o in N.EN_ORGANS.items() if re.match(rf"^\W*(?:\w+\W+){{0,3}}?{w}\b", tail)}
-            if "office" in organs and core in idx.offices:
-                cands = idx.offices[core]
             asked = next((lv for w, lv in N.EN_LEVELS.items() if re.match(rf"^\W*{w}\b", tail)), None)
-            if asked and not any(_compatible(a, lv) for a in asked for lv in idx.levels_of.get(core, ())):
-                cands = {b: (ASK, "ask") for b in cands}
+            cands: dict[str, tuple[int, str]] = {}
+            for core in cores:  # Qinglan: 青岚 and 清岚 alike
+                own = idx.offices[core] if "office" in organs and core in idx.offices else idx.places[core]
+                levels = idx.levels_of.get(core, ())
+                if asked and not any(_compatible(a, lv) for a in asked for lv in levels):
+                    own = {b: (ASK, "ask") for b in own}
+                for b, c in own.items():
+                    if b not in cands or cands[b][0] < c[0]:
+                        cands[b] = c
             text = re.sub(r"['’]s$", "", _original(question, group) or word)
-            hits.append(_Hit(s, e, cands, "english", core, text))
+            hits.append(_Hit(s, e, cands, "english", cores[0], text))
             break
     return hits
 
@@ -663,6 +669,7 @@ def find(question: str, norm: str, catalog, fixed: list[str] | None = None) -> B
         h
         for h in _sound_hits(norm, idx, mask)
         if any(h.s <= x.s and x.e <= h.e and x.e - x.s < h.e - h.s for x in specific)
+        and not any(x.s <= h.s and h.e <= x.e for x in specific)
     ]
     chosen = _choose(specific + wider)
     for h in chosen:
@@ -707,29 +714,30 @@ def find(question: str, norm: str, catalog, fixed: list[str] | None = None) -> B
 
 
 def _resolve(h: _Hit, fixed: list[str], out: BodyMatch) -> None:
+    """Bodies of one span: the strongest tier; several equally strong -> the one in `fixed`, else
+    ambiguous — except a generic name (区政府) that fits a few bodies: each of them, with a note."""
     if not h.cands:
         return
     top = max(t for t, _ in h.cands.values())
     names = [b for b, (t, _) in h.cands.items() if t == top]
     modes = {h.cands[b][1] for b in names}
     out.hits.append((h.s, h.e, names))
-    pick = None
+    picks: list[str] = []
     if modes == {"ask"}:
-        pick = None
+        picks = []
     elif len(names) == 1:
-        pick = names[0]
+        picks = names
     else:
-        chosen = [b for b in names if b in fixed]
-        if len(chosen) == 1:
-            pick = chosen[0]
-    if pick is None:
+        picks = [b for b in names if b in fixed][:2]
+        if len(picks) != 1:
+            picks = names if h.kind == "generic" and len(names) <= GENERIC_MAX else []
+    if not picks:
         out.ambiguous += [b for b in names if b not in out.ambiguous]
         return
-    if pick not in out.bodies:
-        out.bodies.append(pick)
+    out.bodies += [b for b in picks if b not in out.bodies]
     fuzzy = h.kind in ("sound", "typo", "english")
-    if fuzzy or (h.cands[pick][1] == "note" and not (h.kind == "generic" and pick in fixed)):
-        note = f"「{h.text}」按{pick}理解"
+    if fuzzy or (h.cands[picks[0]][1] == "note" and not (h.kind == "generic" and picks[0] in fixed)):
+        note = f"「{h.text}」按{'、'.join(picks)}理解"
         if note not in out.notes:
             out.notes.append(note)
 
