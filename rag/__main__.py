@@ -1,4 +1,5 @@
-"""`python -m rag ask "问题" [--json] [--body B] [--year Y] [--home DIR]`: answer one question."""
+"""`python -m rag ask "问题" [--json] [--explain] [--body B] [--year Y] [--home DIR]`: answer one question.
+`python -m rag explain "问题"`: print only how the question was understood (the plan)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,13 @@ def main(argv: list[str] | None = None) -> int:
     ask.add_argument("--year", type=int, help="restrict to one year")
     ask.add_argument("--home", help="NIANBAO_HOME (default: env NIANBAO_HOME or ./var)")
     ask.add_argument("--context", help="context JSON of the previous answer, for a follow-up question")
+    ask.add_argument("--explain", action="store_true", help="also print how the question was understood")
+    exp = sub.add_parser("explain", help="print how a question is understood (the plan), without answering")
+    exp.add_argument("question")
+    exp.add_argument("--body")
+    exp.add_argument("--year", type=int)
+    exp.add_argument("--home")
+    exp.add_argument("--context")
     args = ap.parse_args(argv)
 
     from nianbao.settings import configure
@@ -31,7 +39,13 @@ def main(argv: list[str] | None = None) -> int:
         configure(home=args.home)
     answerer = Answerer(open_stores())
     ctx = json.loads(args.context) if args.context else None
+    if args.cmd == "explain":
+        plan = answerer.plan(args.question, body=args.body, year=args.year, context=ctx)
+        print("我是这样理解的：\n" + plan.explain())
+        return 0
     ans = answerer.ask(args.question, body=args.body, year=args.year, context=ctx)
+    if args.explain and not args.json:
+        print("我是这样理解的：\n" + ans.understood + "\n")
     if args.json:
         print(json.dumps(ans.to_dict(), ensure_ascii=False, indent=2))
     else:

@@ -44,9 +44,11 @@ class Answer:
     warnings: list[str] = field(default_factory=list)
     latency_ms: float = 0.0
     context: dict = field(default_factory=dict)
+    understood: str = ""  # the plan in plain words (「我是这样理解的」), see Query.explain
 
     def to_dict(self) -> dict:
         return {
+            "understood": self.understood,
             "question": self.question,
             "answer": self.answer,
             "kind": self.kind,
@@ -179,8 +181,21 @@ class Answerer:
             ans = self._answer(q, catalog, cites)
         ans.answer += cites.markdown()
         ans.citations = cites.to_list()
+        ans.understood = "\n\n".join(c.explain() for c in clauses) if clauses else q.explain()
         ans.latency_ms = round((time.perf_counter() - t0) * 1000, 1)
         return ans
+
+    def plan(
+        self,
+        question: str,
+        history: list | None = None,
+        body: str | None = None,
+        year: int | None = None,
+        context: dict | Context | None = None,
+    ) -> Query:
+        """How a question is understood, without answering it (`python -m rag explain`)."""
+        catalog = self.catalog()
+        return understand(question, catalog, context=self._context(catalog, history, context), body=body, year=year)
 
     @staticmethod
     def _clauses(

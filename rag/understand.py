@@ -151,7 +151,7 @@ _RANK = re.compile(
     r"哪个|哪一个|哪家|哪些地方|哪个地方|哪里|排名|排序|排行|最多|最少|最高|最低|前\d+|which\b|most\b|fewest|highest|lowest|rank"
 )
 _RANK_STRONG = re.compile(r"排名|排序|排行|前\d+名?|rank")
-_WHICH_YEAR = re.compile(r"哪一?年|哪个年份|哪个年度|which year|what year|in which year")
+_WHICH_YEAR = re.compile(r"哪[一1]?个?年|哪个年份|哪个年度|which year|what year|in which year")
 _TREND = re.compile(
     r"趋势|历年|逐年|每年|各年|每一年|这几年|近几年|这些年|变化情况|走势|trend|over the years|each year|every year"
 )
@@ -587,9 +587,10 @@ def _judge(
         rest = rest.replace(_FILLER.sub("", normalize_question(name)), "")
     q.unexplained = rest
     weak_only = defaulted or all(k in _WEAK_WORDS for _, _, k in hits if _is_row_hit(k))
+    least = 3
     if [(f.table, f.row) for f in q.figures] == [("三", "new")] and not _APPLY.search(norm):
-        weak_only = True  # 「收到群众诉求多少件」: something received, but not information requests
-    if rest and len(rest) >= 3 and weak_only:
+        weak_only, least = True, 2  # 「收到群众诉求多少件」: something received, not information requests
+    if rest and len(rest) >= least and weak_only:
         q.confidence = 0.3
         q.assumptions.append(f"问题中的「{rest}」对应不到年报表格中的栏目")
     elif rest and len(rest) >= 6:
