@@ -102,7 +102,8 @@ def test_executor_figures_and_text_count_as_computed():
     text = "实质公开率为47.6%[1][2]。"
     assert not check("实质公开率为47.7%[1][2]。", SOURCES, question=Q).ok
     assert check(text, SOURCES, question=Q, derived=[(47.6, "%")]).ok
-    assert check("平均每月约1.75件[1]。", SOURCES, question=Q, trusted="每月约1.75件").ok
+    assert check("两项相差11件[1][2]。", SOURCES, question=Q).ok
+    assert not check("两项相差12件[1][2]。", SOURCES, question=Q).ok
 
 
 def test_markers_after_the_full_stop_belong_to_the_sentence_before():

@@ -128,18 +128,16 @@ def check(
     sources: list[Source],
     question: str = "",
     derived: list[tuple[float, str]] = (),
-    trusted: str = "",
 ) -> Verdict:
-    """Whether `text` may be shown. `derived`: (value, unit) of the executor's derived figures;
-    `trusted`: the deterministic answer's text, whose numbers the executor computed from cells."""
+    """Whether `text` may be shown. `derived`: (value, unit) of the figures the executor derived
+    from the cited cells (sums, rates, differences)."""
     if not text.strip():
         return Verdict(False, "empty", "no text")
     by_n = {s.n: s for s in sources}
     years = {s.year for s in sources if s.year} | {int(n.value) for n in numbers(_simp(question)) if n.year}
     years |= {int(n.value) for s in sources for n in s.numbers if n.year}
-    trusted_nums = numbers(_simp(trusted))
-    base_counts = [v for v, unit in derived if unit != "%"] + [n.value for n in trusted_nums if not n.percent]
-    base_pcts = [v for v, unit in derived if unit == "%"] + [n.value for n in trusted_nums if n.percent]
+    base_counts = [v for v, unit in derived if unit != "%"]
+    base_pcts = [v for v, unit in derived if unit == "%"]
     used = sorted({int(m) for m in _MARKER.findall(text)})
     if not used:
         return Verdict(False, "uncited", "the answer cites no source")

@@ -102,7 +102,6 @@ def rewrite(answer, query: Query, citations: list[dict]):  # noqa: ANN001, ANN20
         guard.sources_from(citations),
         question=answer.question,
         derived=[(float(f["value"]), f.get("unit") or "") for f in derived],
-        trusted=answer.answer,
     )
     if not verdict.ok:
         _count(f"write.rejected.{verdict.reason}")
