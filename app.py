@@ -12,6 +12,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import argparse  # noqa: E402
 import logging  # noqa: E402
+import sys  # noqa: E402
 import time  # noqa: E402
 
 ENV_HELP = """environment variables:
@@ -68,10 +69,17 @@ def main(argv: list[str] | None = None) -> None:
 
     import uvicorn
 
+    from rag.health import StoreError
     from web.backend import Backend
     from web.server import build_app
 
     backend = Backend()
+    try:
+        for store, what in backend.heal().items():  # SQL intact? BM25 and Chroma in step with it?
+            logging.warning("start-up check: %s %s", store, what)
+    except StoreError as e:
+        print(f"Nianbao cannot start: {e}", file=sys.stderr, flush=True)
+        sys.exit(e.exit_code)
     if not args.no_ingest:
         try:
             ingest_samples_if_empty(backend)
@@ -85,7 +93,7 @@ def main(argv: list[str] | None = None) -> None:
         logging.warning("warm-up failed: %s", e)
     app, _ = build_app(backend)
     print(f"Nianbao: http://{settings.host}:{settings.port}/  (API docs: /docs)", flush=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", access_log=False)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""`python -m eval run|synth|parse|bench` — evaluation entry points (see docs/INTERNALS.md)."""
+"""`python -m eval run|synth|parse|bench|load` — evaluation entry points (see docs/INTERNALS.md)."""
 
 from __future__ import annotations
 
@@ -54,6 +54,18 @@ def build_parser() -> argparse.ArgumentParser:
     ben.add_argument("--seed", type=int, default=0)
     ben.add_argument("--queries", type=int, default=60, help="questions timed per size")
     ben.add_argument("--work", help="folder for corpora and stores (default: a temporary one)")
+    lo = sub.add_parser("load", help="bounded loopback load test of POST /api/ask (p95, req/s, errors)")
+    lo.add_argument("--users", type=int, default=50)
+    lo.add_argument("--seconds", type=float, default=60)
+    lo.add_argument("--max-requests", type=int, default=200_000, help="stop after this many requests")
+    lo.add_argument("--url", help="a running server on loopback (default: start app.py over --reports)")
+    lo.add_argument("--reports", default="data/reports", help="reports for the server started")
+    lo.add_argument("--home", help="store folder for the server started (default: a temporary one)")
+    lo.add_argument("--workers", type=int, default=1, help="API worker processes of the server started")
+    lo.add_argument("--qa", default="eval/qa/sample.jsonl", help="questions asked (first --questions)")
+    lo.add_argument("--questions", type=int, default=60)
+    lo.add_argument("--timeout", type=float, default=30, help="seconds per request before it counts as an error")
+    lo.add_argument("--out", help="result JSON")
     return p
 
 
@@ -84,6 +96,10 @@ def main(argv: list[str] | None = None) -> int:
         from eval.bench import main_bench
 
         return main_bench(args)
+    if args.cmd == "load":
+        from eval.load import main as main_load
+
+        return main_load(args)
     return 2
 
 

@@ -157,11 +157,23 @@ def main(argv: list[str] | None = None) -> int:
     from rag.stores import open_stores
 
     parse = partial(parse_file, body=args.body, year=args.year) if (args.body or args.year) else None
-    stores = open_stores(get_settings())
+    from ingest.lock import IngestBusy
+    from rag.health import StoreError
+
+    try:
+        stores = open_stores(get_settings())
+    except OSError as exc:  # e.g. a read-only or full home: a message and an exit code, never a crash
+        from rag.health import store_error_from
+
+        print(f"error: {store_error_from(exc, get_settings().home)}", file=sys.stderr)
+        return StoreError.exit_code
     try:
         summary = Ingestor(stores, parse=parse, supersede=args.supersede).ingest_paths(
             args.paths, progress=not args.no_progress
         )
+    except (StoreError, IngestBusy) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
     finally:
         stores.close()
     print_summary(summary)

@@ -38,7 +38,7 @@ def _vm_bytes() -> int:
         return int(fh.read().split()[0]) * resource.getpagesize()
 
 
-def _worker(path: str, memory_mb: int, seconds: int, settings_overrides: dict, conn) -> None:  # noqa: ANN001
+def _worker(path: str, memory_mb: int, seconds: int, settings_overrides: dict, kwargs: dict, conn) -> None:  # noqa: ANN001
     """Child: apply the limits, parse, send ("ok", ParsedReport) | ("rejected", reason) | ("error", text)."""
     limit = _vm_bytes() + (memory_mb << 20)
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
@@ -49,7 +49,7 @@ def _worker(path: str, memory_mb: int, seconds: int, settings_overrides: dict, c
     try:
         from ingest.parse import parse_file
 
-        out = ("ok", parse_file(path))
+        out = ("ok", parse_file(path, **kwargs))
     except RejectedFile as exc:
         out = ("rejected", str(exc))
     except MemoryError:
@@ -70,8 +70,10 @@ MEMORY_REASON = (
 TIME_REASON = "解析该文件超时（{s} 秒），已中止 / parsing took longer than {s} s and was stopped"
 
 
-def parse_isolated(path: str | Path, memory_mb: int | None = None, seconds: int | None = None) -> ParsedReport:
-    """`ingest.parse.parse_file(path)` in a limited worker; raises RejectedFile for bad files,
+def parse_isolated(
+    path: str | Path, memory_mb: int | None = None, seconds: int | None = None, **parse_kwargs
+) -> ParsedReport:
+    """`ingest.parse.parse_file(path, **parse_kwargs)` in a limited worker; raises RejectedFile for bad files,
     including files that make the worker run out of memory or time."""
     s = get_settings()
     memory_mb = memory_mb or s.parse_memory_mb
@@ -84,7 +86,7 @@ def parse_isolated(path: str | Path, memory_mb: int | None = None, seconds: int 
     }
     ctx = _context()
     recv, send = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_worker, args=(str(path), memory_mb, seconds, overrides, send), daemon=True)
+    proc = ctx.Process(target=_worker, args=(str(path), memory_mb, seconds, overrides, parse_kwargs, send), daemon=True)
     t0 = time.monotonic()
     proc.start()
     send.close()

@@ -86,13 +86,23 @@ class VectorStore:
 
     def __init__(self, settings: Settings | None = None, client=None, embedder: str | None = None) -> None:  # noqa: ANN001
         self.settings = settings or get_settings()
-        self.client = client or make_client(self.settings)
         self.name = collection_name(self.settings.chroma_collection, embedder)
         self._meta = {"hnsw:space": _SPACE, **({"embedder": embedder} if embedder else {})}
         self._lock = threading.RLock()
-        self.collection = self.client.get_or_create_collection(
-            self.name, embedding_function=None, metadata=self._meta
-        )
+        try:
+            self.client = client or make_client(self.settings)
+            self.collection = self.client.get_or_create_collection(
+                self.name, embedding_function=None, metadata=self._meta
+            )
+        except Exception as exc:
+            if client is not None or self.settings.chroma_url or isinstance(exc, OSError):
+                raise  # a server we cannot reach, or a home we cannot write: not ours to wipe
+            log.warning(
+                "Chroma store at %s cannot be opened (%s: %s); starting it afresh (it is rebuilt from SQL)",
+                self.settings.chroma_path, type(exc).__name__, str(exc)[:200],
+            )
+            self.client = None
+            self.reset()
 
     # ---------------------------------------------------------------- healing
     def reload(self) -> None:
@@ -215,8 +225,9 @@ def _drop_embedded_system(client, settings: Settings) -> None:  # noqa: ANN001
     the last reference)."""
     from chromadb.api.shared_system_client import SharedSystemClient
 
-    with contextlib.suppress(Exception):  # closing a damaged client may fail; we drop it regardless
-        client.close()
+    if client is not None:
+        with contextlib.suppress(Exception):  # closing a damaged client may fail; we drop it regardless
+            client.close()
     for ident in list(SharedSystemClient._identifier_to_system):
         if ident == str(settings.chroma_path):
             SharedSystemClient._identifier_to_system.pop(ident, None)

@@ -6,28 +6,53 @@ same Answer JSON.
 
 from __future__ import annotations
 
-from typing import Any
+import logging
 
-from fastapi import FastAPI, HTTPException, Query
-from pydantic import BaseModel, Field
+import orjson
+from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 
 from nianbao import template as T
-from web.backend import Backend
+from web.backend import Backend, TooLong
+from web.escape import plain_answer
+from web.limits import MAX_YEAR, MIN_YEAR, AskRequest, error_text, short_errors
 from web.render import fact_record
 
+log = logging.getLogger(__name__)
 
-class AskRequest(BaseModel):
-    question: str = Field(
-        ..., min_length=1, max_length=2000, description="问题，例如「衡山县2023年有多少申请被拒绝了？」"
-    )
-    history: list[Any] | None = Field(
-        None, description="earlier questions (strings) or earlier answer objects"
-    )
-    body: str | None = Field(None, description="limit to one body (full name as in /api/reports)")
-    year: int | None = Field(None, description="limit to one year")
-    context: dict[str, Any] | None = Field(
-        None, description="the `context` of the previous answer, for follow-ups"
-    )
+
+class ORJSONResponse(JSONResponse):
+    """JSON rendered by orjson (several times faster than json on an Answer JSON)."""
+
+    def render(self, content) -> bytes:  # noqa: ANN001
+        return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS)
+
+
+MAX_BODY_BYTES = 256 * 1024  # a question with its history and context is a few KB
+
+
+class BodyLimit:
+    """Pure ASGI (no per-request task like BaseHTTPMiddleware): /api/ requests that declare a body
+    over MAX_BODY_BYTES get a 413 before the body is read."""
+
+    def __init__(self, app) -> None:  # noqa: ANN001
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:  # noqa: ANN001
+        if scope["type"] == "http" and scope["path"].startswith("/api/"):
+            size = 0
+            for k, v in scope.get("headers", ()):
+                if k == b"content-length":
+                    size = int(v) if v.isdigit() else MAX_BODY_BYTES + 1
+            if size > MAX_BODY_BYTES:
+                resp = ORJSONResponse(
+                    status_code=413, content={"detail": f"request body larger than {MAX_BODY_BYTES} bytes"}
+                )
+                await resp(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 def build_api(backend: Backend) -> FastAPI:
@@ -35,14 +60,34 @@ def build_api(backend: Backend) -> FastAPI:
         title="Nianbao 年报问答 API",
         description="Questions over 政府信息公开工作年度报告: figures from table cells, narrative from cited passages.",
         version="0.1.0",
+        default_response_class=ORJSONResponse,
     )
 
+    @api.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        """422 that names what is wrong without echoing the input (which may be megabytes)."""
+        errors = short_errors(exc)
+        return ORJSONResponse(status_code=422, content={"detail": error_text(errors), "errors": errors})
+
+    @api.exception_handler(Exception)
+    async def _crash(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("internal error", exc_info=exc)  # details stay in the server log
+        return ORJSONResponse(status_code=500, content={"detail": "internal error"})
+
+    api.add_middleware(BodyLimit)
+
     @api.post("/api/ask", tags=["ask"])
-    def ask(req: AskRequest) -> dict:
-        """Answer one question; returns the Answer JSON (docs/INTERNALS.md)."""
-        return backend.ask(
-            req.question, history=req.history, body=req.body, year=req.year, context=req.context
-        )
+    async def ask(req: AskRequest):  # noqa: ANN202
+        """Answer one question; returns the Answer JSON (docs/INTERNALS.md). Limits: see the
+        request schema; an answer over the time budget is a 503 with a short message."""
+        args = req.backend_args()
+        hit = backend.cached(**args)
+        if hit is None:
+            try:
+                hit = await run_in_threadpool(backend.ask, **args)
+            except TooLong as exc:
+                return ORJSONResponse(status_code=503, content={"detail": str(exc)})
+        return ORJSONResponse(plain_answer(hit))
 
     @api.get("/api/reports", tags=["browse"])
     def reports() -> dict:
@@ -84,9 +129,9 @@ def build_api(backend: Backend) -> FastAPI:
 
     @api.get("/api/facts", tags=["browse"])
     def facts(
-        body: str | None = Query(None, description="full body name"),
-        year: int | None = Query(None),
-        table: str | None = Query(None, description="二 | 三 | 四"),
+        body: str | None = Query(None, max_length=200, description="full body name"),
+        year: int | None = Query(None, ge=MIN_YEAR, le=MAX_YEAR),
+        table: str | None = Query(None, max_length=4, description="二 | 三 | 四"),
     ) -> list[dict]:
         """Table cells as a JSON list (one object per cell), filtered by body, year and table."""
         if table and table not in T.TABLES:

@@ -34,3 +34,11 @@ def inert_markdown(text: object) -> str:
     """Keep the answerer's markdown (bold, lists, `>` quotes) but make any raw HTML inside it show as text:
     without a literal `<` no tag, comment or autolink can start."""
     return ("" if text is None else str(text)).replace("<", "&lt;")
+
+
+def plain_answer(answer: dict) -> dict:
+    """The Answer JSON for API clients: the answer's markdown without HTML entities (the chat's
+    copy keeps them, since the chat renders HTML). Report text stays backslash-escaped markdown."""
+    out = dict(answer)
+    out["answer"] = html.unescape(str(answer.get("answer", "")))
+    return out

@@ -5,15 +5,46 @@ Every handler goes through a Backend; every piece of report text is escaped by w
 
 from __future__ import annotations
 
+import atexit
+import logging
+import shutil
 import tempfile
 from pathlib import Path
 
 import gradio as gr
 
 from web import charts, render, upload
-from web.backend import Backend
-from web.escape import h, md
+from web.backend import Backend, TooLong
+from web.escape import h, md, plain_answer
+from web.limits import MAX_QUESTION, BadRequest, validate_ask
 from web.tables import TableRenderer
+
+log = logging.getLogger(__name__)
+GRADIO_CACHE = (900, 3600)  # delete Gradio's cached files every 15 min once older than an hour
+_CSV_DIR: Path | None = None
+
+
+def csv_dir() -> Path:
+    """One folder per process for the report CSVs, one file per report (overwritten on each view),
+    removed at exit: viewing reports never grows the disk."""
+    global _CSV_DIR
+    if _CSV_DIR is None:
+        _CSV_DIR = Path(tempfile.mkdtemp(prefix="nianbao-csv-"))
+        atexit.register(shutil.rmtree, _CSV_DIR, True)
+    return _CSV_DIR
+
+
+def client_of(request: gr.Request | None) -> str:
+    try:
+        return request.client.host if request is not None and request.client else "?"
+    except AttributeError:
+        return "?"
+
+
+TOKEN_COOKIE_JS = (
+    "(t) => { document.cookie = '" + upload.COOKIE + "=' + encodeURIComponent(t || '') + "
+    "'; path=/; SameSite=Strict'; return t; }"
+)
 
 ALL = "全部"
 STREAM_STEP = 12  # characters per streamed chunk
@@ -61,15 +92,27 @@ def make_chat_handlers(backend: Backend):  # noqa: ANN201
         if not question:
             yield messages, state, ""
             return
-        messages.append({"role": "user", "content": md(question)})
+        messages.append({"role": "user", "content": md(question[:MAX_QUESTION])})
+        try:
+            args = validate_ask(
+                question=question,
+                history=state.get("questions") or None,
+                body=_opt(body),
+                year=_int(year),
+                context=state.get("context"),
+            )
+        except BadRequest as exc:
+            limit = f"问题过长（超过 {MAX_QUESTION} 字），请精简后再问。" if len(question) > MAX_QUESTION else None
+            messages.append({"role": "assistant", "content": md(limit or f"无法处理该问题：{exc}")})
+            yield messages, state, ""
+            return
         yield messages + [{"role": "assistant", "content": "……"}], state, ""
-        ans = backend.ask(
-            question,
-            history=state.get("questions") or None,
-            body=_opt(body),
-            year=_int(year),
-            context=state.get("context"),
-        )
+        try:
+            ans = backend.ask(**args)
+        except TooLong as exc:
+            messages.append({"role": "assistant", "content": md(str(exc))})
+            yield messages, state, ""
+            return
         text = render.answer_body(ans)
         for i in range(STREAM_STEP, len(text), STREAM_STEP):
             yield messages + [{"role": "assistant", "content": text[:i]}], state, ""
@@ -107,8 +150,8 @@ def make_browser_handlers(backend: Backend):  # noqa: ANN201
             f"{len(facts)} 个表格数据 · {len(passages)} 段正文 · {len(violations)} 处勾稽问题</p></div>"
         )
         tables = TableRenderer(facts, violations, rep.template).all_tables()
-        csv_dir = Path(tempfile.mkdtemp(prefix="nianbao-csv-"))
-        csv_path = render.write_facts_csv(facts, csv_dir / f"{_safe(rep.body)}_{rep.year}_facts.csv")
+        folder = csv_dir() / rep.id[:40].replace("/", "_")
+        csv_path = render.write_facts_csv(facts, folder / f"{_safe(rep.body)}_{rep.year}_facts.csv")
         return (
             head + tables,
             render.render_violations(violations),
@@ -160,19 +203,43 @@ def upload_results_html(results: list) -> str:
 def make_upload_handler(backend: Backend):  # noqa: ANN201
     from ingest.pipeline import FileResult
 
-    def do_upload(files: list | None, token: str):  # noqa: ANN202
+    def do_upload(  # noqa: ANN202
+        files: list | None, token: str, body: str = "", year: str = "", request: gr.Request = None
+    ):
+        paths = [getattr(f, "name", f) for f in files or []]
         if not upload.staff_enabled():
+            upload.discard(paths)
             return "<p>上传未启用：请设置环境变量 NIANBAO_STAFF_TOKEN。</p>"
-        if not upload.check_token(token):
-            return '<p class="nb-rejected">令牌错误，未上传任何文件。</p>'
+        client = client_of(request)
+        if not upload.check_token(token, client):
+            upload.discard(paths)
+            return f'<p class="nb-rejected">{h(upload.token_refusal(client))}</p>'
         if not files:
             return "<p>请先选择文件。</p>"
-        saved = upload.save_uploads([getattr(f, "name", f) for f in files])
+        body = (body or "").strip()[:200] or None
+        year_s = (year or "").strip()
+        if year_s and not (year_s.isdigit() and 2000 <= int(year_s) <= 2100):
+            upload.discard(paths)
+            return '<p class="nb-rejected">年度应为 2000–2100 之间的四位数字。</p>'
+        if year_s and len(paths) != 1:
+            upload.discard(paths)
+            return '<p class="nb-rejected">指定年度时只能上传一个文件。</p>'
+        saved = upload.save_uploads(paths)
         results = [FileResult(s.name, "rejected", reason=s.reason) for s in saved if s.path is None]
         ok = [s for s in saved if s.path is not None]
         if ok:
             names = {str(s.path): s.name for s in ok}
-            results += backend.ingest([str(s.path) for s in ok], names)
+            try:
+                got = backend.ingest(
+                    [str(s.path) for s in ok], names, body=body, year=int(year_s) if year_s else None
+                )
+            except Exception as exc:  # noqa: BLE001 - StoreError / IngestBusy: say so, keep serving
+                log.exception("upload ingest failed")
+                upload.discard([s.path for s in ok])
+                return f'<p class="nb-rejected">导入失败：{h(str(exc).splitlines()[0][:300])}</p>'
+            by_name = {s.name: s.path for s in ok}
+            upload.discard([by_name[r.path] for r in got if r.status == "rejected" and r.path in by_name])
+            results += got
         return upload_results_html(results)
 
     return do_upload
@@ -187,7 +254,7 @@ def build_demo(backend: Backend) -> gr.Blocks:
     do_upload = make_upload_handler(backend)
     figures = render.figure_choices()
 
-    with gr.Blocks(title="年报问答 · 政府信息公开工作年度报告") as demo:
+    with gr.Blocks(title="年报问答 · 政府信息公开工作年度报告", delete_cache=GRADIO_CACHE) as demo:
         gr.Markdown(
             "## 年报问答　·　政府信息公开工作年度报告\n数字均取自报告表格，文字均注明出处；报告未载明的，如实说明。"
         )
@@ -216,6 +283,7 @@ def build_demo(backend: Backend) -> gr.Blocks:
                     question = gr.Textbox(
                         placeholder="例如：某县2023年有多少申请被拒绝了？",
                         show_label=False,
+                        max_length=MAX_QUESTION,
                         scale=8,
                         elem_id="nb-question",
                     )
@@ -288,8 +356,18 @@ def build_demo(backend: Backend) -> gr.Blocks:
                     gr.Markdown(
                         f"上传年度报告（txt、html、pdf、docx，每个文件不超过 {upload.get_settings().max_upload_mb} MB），导入后即可问答和浏览。"
                     )
+                up_token = gr.Textbox(
+                    type="password", label="工作人员令牌（先输入令牌，再选择文件）", elem_id="nb-up-token"
+                )
+                up_token.input(None, up_token, None, js=TOKEN_COOKIE_JS, api_visibility="private")
                 up_files = gr.File(file_count="multiple", label="报告文件", elem_id="nb-up-files")
-                up_token = gr.Textbox(type="password", label="工作人员令牌", elem_id="nb-up-token")
+                with gr.Row():
+                    up_body = gr.Textbox(
+                        label="更正机关名称（可选，报告自述有误时填写）", max_lines=1, elem_id="nb-up-body"
+                    )
+                    up_year = gr.Textbox(
+                        label="更正年度（可选，仅限单个文件）", max_lines=1, elem_id="nb-up-year"
+                    )
                 up_btn = gr.Button(
                     "上传并导入", variant="primary", elem_id="nb-up-go", interactive=upload.staff_enabled()
                 )
@@ -307,7 +385,9 @@ def build_demo(backend: Backend) -> gr.Blocks:
                     )
 
                 refresh_out = [chat_body, chat_year, rb_body, tr_body, cmp_year]
-                up_btn.click(do_upload, [up_files, up_token], up_result, api_visibility="private").then(
+                up_btn.click(
+                    do_upload, [up_files, up_token, up_body, up_year], up_result, api_visibility="private"
+                ).then(
                     refresh, None, refresh_out, api_visibility="private"
                 )
                 demo.load(refresh, None, refresh_out, api_visibility="private")
@@ -321,7 +401,11 @@ def build_demo(backend: Backend) -> gr.Blocks:
             context: dict | None = None,
         ) -> dict:
             """Answer one question; returns the Answer JSON (same as POST /api/ask)."""
-            return backend.ask(question, history=history, body=body, year=year, context=context)
+            try:
+                args = validate_ask(question=question, history=history, body=body, year=year, context=context)
+                return plain_answer(backend.ask(**args))
+            except (BadRequest, TooLong) as exc:
+                raise gr.Error(str(exc)[:300]) from None
 
         gr.api(ask, api_name="ask")
     return demo
