@@ -30,7 +30,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 from tqdm import tqdm
 
-from ingest import crossyear, pending
+from ingest import claims, crossyear, pending
 from ingest.lock import ingest_lock
 from ingest.validate import cross_year
 from nianbao.types import ParsedReport, Passage, RejectedFile, Violation
@@ -200,7 +200,10 @@ class Ingestor:
         bar = tqdm(files, desc="ingest", unit="file", disable=not progress, dynamic_ncols=True)
         for f in bar:
             bar.set_postfix_str(f.name[:40])
-            results.append(self.ingest_file(f))
+            results.append(self._claimed(f))
+        for i, r in enumerate(results):  # files another worker held: done by now, or its worker died
+            if r.status == claims.CLAIMED:
+                results[i] = self._claimed(files[i], wait=True)
         changed = [r for r in results if r.status in ("ingested", "replaced")]
         n_r5 = 0
         warnings: list[str] = []
@@ -241,6 +244,17 @@ class Ingestor:
         return IngestSummary(results, totals, time.perf_counter() - t0, warnings)
 
     # ---------------------------------------------------------------- one file
+    def _claimed(self, path: Path, wait: bool = False) -> FileResult:
+        """ingest_file under this file's claim (ingest.claims): several workers, one store."""
+        try:
+            sha = file_sha256(path)
+        except OSError:
+            return self.ingest_file(path)  # reports the read error
+        with claims.claim(self.stores.facts.engine, sha, wait=wait) as mine:
+            if not mine:
+                return FileResult(str(path.resolve()), claims.CLAIMED, reason="另一个导入进程正在处理此文件")
+            return self.ingest_file(path)
+
     def ingest_file(self, path: str | Path) -> FileResult:
         """Ingest one file; never raises for a bad file (the result says why it was rejected)."""
         path = Path(path)

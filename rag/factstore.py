@@ -30,6 +30,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    text,
     update,
 )
 from sqlalchemy.engine import Connection, Engine
@@ -184,6 +185,9 @@ def _sqlite_pragmas(engine: Engine) -> None:
 
 def mark_chosen(conn: Connection, body: str, year: int) -> None:
     """Flag the report answering uses for (body, year): most facts, then the highest id."""
+    if conn.dialect.name == "postgresql":  # two writers of one body and year: mark one after the other
+        key = f"nianbao-chosen:{body}:{year}"
+        conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": key})
     q = (
         select(reports.c.id)
         .where(reports.c.body == body, reports.c.year == year)
