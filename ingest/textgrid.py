@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ingest import labels
 from nianbao.text import normalize_document, normalize_line
 from nianbao.types import Grid
 
@@ -25,6 +26,9 @@ _BLANKISH = re.compile(r"^\s*(?:[-—–/]|－)?\s*$")
 _DIGIT_RUN = re.compile(r"-?\d[\d.,]*(?:(?:[ \t]+|(?=-\d))-?\d[\d.,]*)*")
 # An item number that belongs to the next label (`00000002.其他法律…` -> `0000000` + `2.`).
 _ITEM_PREFIX = re.compile(r"(\d)[.、．]$")
+_LONE_ITEM = re.compile(r"^\d[.、．]$")
+_SUB_ITEM = re.compile(r"\d[.、．]")
+_AUTO_HEADER = re.compile(r"(?:数据|列|字段|[Cc]olumn|[Cc]ol)\s*\d{1,2}(?!\d)")
 _REGION_START = re.compile(r"二\s*、\s*主动公开政府信息|第二十条\s*第")
 _REGION_END = re.compile(
     r"[五六]\s*[、.]\s*(?:政府信息公开工作)?(?:存在的?主要问题|主要问题|存在问题|其他需要报告)"
@@ -88,7 +92,8 @@ def _rows_from_run(line_norm: str, lineno: int) -> list[RawRow]:
         label_start = m.end()
         nxt = line_norm[m.end() : m.end() + 1]
         pm = _ITEM_PREFIX.search(run)
-        if pm and nxt and not nxt.isspace():
+        if pm and ((nxt and not nxt.isspace()) or (not nxt.strip() and _LONE_ITEM.match(run))):
+            # `…00000002.其他法律…`, or a line ending `（三）不予公开1.` whose item goes on the next line
             # `…00000002.其他法律` : the last digit is the next label's item number
             carry = run[pm.start() :]
             run = run[: pm.start()]
@@ -128,6 +133,62 @@ def normalized_lines(text: str) -> tuple[str, ...]:
     return normalize_document(text).lines
 
 
+def _match_end(label: str, group: str | None) -> int | None:
+    """Where the template row a label names ends in it (table 三 in the group in force, else 二);
+    None if it names none."""
+    m = labels.match_row(label, "三", group) or labels.match_row(label, "二")
+    return None if m is None else m.end
+
+
+def _merged(a: RawRow, b: RawRow, cells_from: RawRow) -> RawRow:
+    label = labels.compact(a.label) + labels.compact(b.label)
+    orig = (a.label_orig + b.label_orig).strip()
+    c = cells_from
+    return RawRow(label, c.cells, orig, c.page, a.line or b.line, c.joined, c.unit)
+
+
+def join_split_labels(rows: list[RawRow]) -> list[RawRow]:
+    """Text extraction breaks long labels over lines and detaches labels from their figures:
+    「（二）部分公开（区分处理的，只计这一情形，不」 / 「计其他情形） | 4 | 0 …」 (figures after the
+    label's end), 「一、本年新收政府信 | 21 …」 / 「息公开申请数量」 (figures on the first line), or a
+    label alone above a line of figures. A label-only line joins the figures row above it when that
+    row's label names no template row (or ends in an item number, 「（三）不予公开1.」) and the joined
+    label names one through the added text; otherwise it joins the figures row below it when that
+    row's own label names none and the joined label does. A row that names its own template row
+    never gains or loses a label, so figures are never moved from one label to another."""
+    out: list[RawRow] = []
+    group: str | None = None  # the table 三 group in force (「3.其他」 means a row only inside one)
+    for r in rows:
+        prev = out[-1] if out else None
+        if r.cells:
+            if (
+                prev is not None
+                and not prev.cells
+                and _match_end(r.label, group) is None
+                and labels.table_marker(r.label) is None
+                and labels.table_marker(prev.label) not in ("二", "四", "end")
+                and _match_end(labels.compact(prev.label) + labels.compact(r.label), group) is not None
+            ):
+                out[-1] = _merged(prev, r, r)
+                group = labels.group_context(out[-1].label, group)
+                continue
+            out.append(r)
+            group = labels.group_context(r.label, group)
+            continue
+        if prev is not None and prev.cells and labels.table_marker(r.label) is None:
+            head = labels.compact(prev.label)
+            own, end = _match_end(head, group), _match_end(head + labels.compact(r.label), group)
+            # incomplete: names no row, or goes on past its row into a sub-item (「（四）无法提供1.本机关」)
+            incomplete = own is None or bool(_SUB_ITEM.search(head, own))
+            if incomplete and end is not None and end > len(head):
+                out[-1] = _merged(prev, r, prev)
+                group = labels.group_context(out[-1].label, group)
+                continue
+        out.append(r)
+        group = labels.group_context(r.label, group)
+    return out
+
+
 def rows_from_text(text: str, lines_norm: tuple[str, ...] | list[str] | None = None) -> list[RawRow]:
     """Rows of the tables in plain text (` | ` rows or run-together crawler text)."""
     lines = text.split("\n")
@@ -146,7 +207,11 @@ def rows_from_text(text: str, lines_norm: tuple[str, ...] | list[str] | None = N
             norm = norm[col:]
         if not norm.strip():
             continue
-        if "|" in norm:
+        if len(_AUTO_HEADER.findall(norm)) >= 3:
+            # column headers lost and renamed by the extraction tool (数据1 … 数据6): a header row,
+            # the columns are read in the template's fixed order
+            out.append(RawRow(norm.replace("|", ""), [], orig, None, i + 1))
+        elif "|" in norm:
             ncells = norm.split("|")
             ocells = orig.split("|")
             if len(ocells) != len(ncells):
@@ -154,4 +219,4 @@ def rows_from_text(text: str, lines_norm: tuple[str, ...] | list[str] | None = N
             out.append(_row_from_cells(ncells, ocells, None, i + 1))
         else:
             out.extend(_rows_from_run(norm, i + 1))
-    return out
+    return join_split_labels(out)
