@@ -18,7 +18,7 @@ from rag.llm.breaker import Breaker
 from rag.llm.menu import build
 from rag.query import Catalog, Context, Query
 
-TIMEOUT = 1.0
+TIMEOUT = 1.5
 QUESTION = "衡山县2023年依申请公开的情况和存在的问题？"
 DETERMINISTIC = "**本年新收申请21件**[1]，予以公开10件[2]。\n\n衡山县人民政府2023年报告写道[3]：\n\n> 一是政务公开培训不够深入"
 
@@ -43,6 +43,7 @@ def llm(server, monkeypatch):
         monkeypatch.setenv("NIANBAO_LLM_TIMEOUT", str(timeout))
         settings_mod.reset()
         hooks.reset()
+        hooks.warm()  # build the chat model as Answerer.warm does, outside the timed calls
 
     server.clear()
     on()
