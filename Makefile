@@ -8,7 +8,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup run test test-fast lint format bench eval clean system-deps
+.PHONY: setup run test test-fast lint format bench eval eval-llm clean system-deps
 
 setup: $(STAMP)
 
@@ -42,6 +42,10 @@ format: setup
 
 bench: setup
 	HF_HUB_OFFLINE=1 $(PY) -m eval bench
+
+# Not in CI: needs NIANBAO_LLM_URL (an OpenAI-compatible endpoint) and NIANBAO_LLM_MODE=plan|write|both.
+eval-llm: setup
+	GRADIO_ANALYTICS_ENABLED=False HF_HUB_OFFLINE=1 $(PY) -m eval.llm --out var/eval-llm.json
 
 clean:
 	rm -rf var .pytest_cache
