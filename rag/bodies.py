@@ -119,8 +119,9 @@ def _split_places(stem: str) -> tuple[Place, ...] | None:
 
 @lru_cache(maxsize=20000)
 def parse_name(name: str) -> Name | None:
-    """A body name as places + organ, or None when it does not read as one (国家统计局…)."""
-    name = normalize_question(name).replace(" ", "")
+    """A body name (simplified, as rag.numerals.normalize_question leaves it) as places + organ, or
+    None when it does not read as one (国家统计局…)."""
+    name = name.replace(" ", "")  # normalized by the caller (build_index)
     organ: tuple = ("gov",)
     stem = name
     for form, f, s in _DEPT_FORMS:
@@ -219,6 +220,7 @@ class BodyIndex:
     typo: dict[str, list[str]] = field(default_factory=dict)  # 淮?市 -> [淮安市]
     english: dict[str, list[str]] = field(default_factory=dict)  # huaian -> [淮安]
     levels_of: dict[str, set[str]] = field(default_factory=dict)  # bare core -> its levels
+    parts: dict[str, tuple[str, str]] = field(default_factory=dict)  # key -> (places, organ word)
 
     def add(self, key: str, body: str, tier: int, mode: str, meta: _Meta) -> None:
         if len(key) < 2:
@@ -294,8 +296,10 @@ def _add_name(idx: BodyIndex, body: str, name: Name) -> None:
             pass  # 和平区 answers to 和平区, not to the word 和平
         elif name.organ == ("gov",):
             idx.add(text, body, PLACE if text != body else EXACT, "", meta)
+            idx.parts[text] = (text, "")
         elif name.organ[0] == "office":
             idx.add(text, body, NEAR, "note", meta)
+            idx.parts[text] = (text, "")
         else:
             idx.add(text, body, ASK, "ask", meta)
         if bare:
@@ -310,11 +314,15 @@ def _add_name(idx: BodyIndex, body: str, name: Name) -> None:
         m = _Meta(kind, set(), one_char)
         for form in same:
             idx.add(text + form, body, STRUCT, "", m)
+            if name.organ[0] != "dept":  # homophones of places and 政府 / 办公厅 (政付), not of departments
+                idx.parts[text + form] = (text, form)
             if bare and name.organ[0] == "office":
                 cands = idx.offices.setdefault(text, {})
                 cands[body] = (STRUCT, "")
         for form in near:
             idx.add(text + form, body, NEAR, "note", m)
+            if name.organ[0] != "dept":
+                idx.parts[text + form] = (text, form)
     generic = _Meta("generic")
     for lv in _level_forms(last.level):
         for form in same + near:
@@ -328,7 +336,8 @@ def _add_name(idx: BodyIndex, body: str, name: Name) -> None:
 
 
 def _fingerprint(cat) -> tuple:  # noqa: ANN001
-    return (id(cat.bodies), len(cat.bodies), sum(len(v) for v in cat.bodies.values()))
+    """Cheap enough for every question: a rebuilt catalog has new dicts, an added body a new length."""
+    return (id(cat.bodies), len(cat.bodies))
 
 
 def build_index(cat) -> BodyIndex:  # noqa: ANN001
@@ -361,13 +370,13 @@ def _alias_meta(alias: str, idx: BodyIndex, own_name: bool) -> _Meta:
 
 
 def _build_fuzzy(idx: BodyIndex) -> None:
-    for key, cands in idx.keys.items():
-        meta = idx.meta[key]
-        if meta.kind == "generic" or not any(t in _FUZZY_TIERS for t, _ in cands.values()):
+    for key, (places, organ) in idx.parts.items():
+        cands = idx.keys.get(key)
+        if not cands or idx.meta[key].kind == "generic" or len(key) < 2:
             continue
-        if not _CJK.match(key[0]) or len(key) < 2:
+        if not any(t in _FUZZY_TIERS for t, _ in cands.values()):
             continue
-        syl = syllables(key)
+        syl = syllables(places) + (syllables(organ) if organ else ())
         if len(syl) != len(key):
             continue
         idx.sound.setdefault(syl[:2], []).append((key, syl))
@@ -466,8 +475,13 @@ def _word_ok(text: str, s: int, e: int) -> bool:
     return not (before.isascii() and before.isalnum()) and not (after.isascii() and after.isalnum())
 
 
+_ORGAN_BY_FIRST: dict[str, list[tuple[str, str]]] = {}
+for _w, _k in _ORGAN_WORDS:
+    _ORGAN_BY_FIRST.setdefault(_w[0], []).append((_w, _k))
+
+
 def _organ_at(norm: str, e: int) -> tuple[str, str] | None:
-    for word, kind in _ORGAN_WORDS:
+    for word, kind in _ORGAN_BY_FIRST.get(norm[e : e + 1], ()):
         if norm.startswith(word, e):
             return word, kind
     return None
@@ -664,10 +678,11 @@ def find(question: str, norm: str, catalog, fixed: list[str] | None = None) -> B
     mask = [False] * len(norm)
     exact = _exact_hits(norm, idx)
     specific = [h for h in exact if h.kind != "generic"]
+    sound = _sound_hits(norm, idx, mask)
     # A homophone that spans more than an exact name (上海市政付办公厅 over 上海市) is the longer name.
     wider = [
         h
-        for h in _sound_hits(norm, idx, mask)
+        for h in sound
         if any(h.s <= x.s and x.e <= h.e and x.e - x.s < h.e - h.s for x in specific)
         and not any(x.s <= h.s and h.e <= x.e for x in specific)
     ]
@@ -681,7 +696,7 @@ def find(question: str, norm: str, catalog, fixed: list[str] | None = None) -> B
     for h in _choose(fuzzy):
         _take(mask, h.s, h.e)
         chosen.append(h)
-    more = _sound_hits(norm, idx, mask)
+    more = [h for h in sound if _free(mask, h.s, h.e)]
     for h in _choose(more):
         _take(mask, h.s, h.e)
         chosen.append(h)
