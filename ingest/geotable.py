@@ -329,9 +329,8 @@ def _fit(block: Block, h: float, previous: dict[str, list[float]]) -> None:
     if k is None or len(centres) == k:
         block.anchors = centres
     elif len(centres) < k:
-        pitch = min((b - a for a, b in zip(centres, centres[1:], strict=False)), default=4 * h)
-        left = min(w.x0 for r in block.rows for w in r.nums) - pitch
-        right = max(w.x1 for r in block.rows for w in r.nums) + pitch
+        left = min(w.x0 for r in block.rows for w in r.nums) - 3 * h
+        right = max(w.x1 for r in block.rows for w in r.nums) + 3 * h
         heads = _stacks(block.headers, left, right)
         prev = previous.get(block.table or "")
         if len(heads) == k and _covers(heads, centres):
@@ -440,8 +439,9 @@ def empty_cells(words: list[Word]) -> list[tuple[float, float, float, float]]:
 
 def _blank_t3_row(line: _Text, norm: str, rows: list[_Row], group: str | None) -> bool:
     """A label line of table 三 with no numbers beside it, left of the number columns."""
-    if not rows or labels.match_row(norm, "三", group) is None or labels.table_marker(norm):
-        return False
+    m = labels.match_row(norm, "三", group) if rows else None
+    if m is None or m.row.group or labels.table_marker(norm):
+        return False  # a group label (（三）不予公开) is printed beside its rows, not as a row
     r = min(rows, key=lambda r: abs(r.yc - line.yc))
     return all(w.x1 <= r.nums[0].x0 for w in line.words)
 

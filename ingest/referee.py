@@ -3,8 +3,8 @@
 A PDF's tables can be read three ways — its ruled grids, its words placed by geometry
 (`ingest.geotable`), its extracted text — and each can fail differently (collapsed blank cells,
 a missed rule, an OCR misread). The template's rules (R0–R4, `ingest.validate`) decide:
-- per table, the reading that breaks the fewest rules wins, then the one that decides the most
-  cells, then the first (ruled grids, geometry, text: most to least structure);
+- per table, the reading that decides the most cells no broken rule challenges wins, then the
+  one breaking fewer rules, then the first (ruled grids, geometry, text: most to least structure);
 - a rule the winner breaks, where another reading gives the cells other values, is the parse's
   doing, not the report's: those cells become uncertain, with every reading kept as candidates;
   where every reading agrees, the report itself is inconsistent and the violation stands;
@@ -41,11 +41,16 @@ def _table_of(v: Violation) -> str | None:
 
 
 def _score(reading: Reading, table: str, violations: list[Violation]) -> tuple[int, int]:
-    broken = sum(1 for v in violations if _table_of(v) == table and v.rule in _CHECKED_RULES)
+    """(decided cells no broken rule challenges, broken rules): more of the first is better,
+    then fewer of the second. A reading that decides nothing never wins by breaking nothing."""
+    broken = [v for v in violations if _table_of(v) == table and v.rule in _CHECKED_RULES]
+    challenged = {c for v in broken for c in v.cells}
     decided = sum(
-        1 for f in reading.facts if f.table == table and f.value is not None and not f.computed
+        1
+        for f in reading.facts
+        if f.table == table and f.value is not None and not f.computed and f.key() not in challenged
     )
-    return broken, -decided
+    return decided, len(broken)
 
 
 def choose(readings: list[Reading]) -> tuple[Reading, dict[str, str]]:
@@ -58,7 +63,11 @@ def choose(readings: list[Reading]) -> tuple[Reading, dict[str, str]]:
         have = [i for i, r in enumerate(readings) if any(f.table == table for f in r.facts)]
         if not have:
             continue
-        picked[table] = min(have, key=lambda i: (*_score(readings[i], table, viols[i]), i))
+        def rank(i: int, table: str = table) -> tuple[int, int, int]:
+            decided, broken = _score(readings[i], table, viols[i])
+            return -decided, broken, i
+
+        picked[table] = min(have, key=rank)
     facts: list[Fact] = []
     warnings: list[str] = []
     for table in T.TABLES:

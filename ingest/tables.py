@@ -129,6 +129,7 @@ class _Tables:
     t3: dict[str, RawRow] = field(default_factory=dict)
     t3_blank: dict[str, RawRow] = field(default_factory=dict)  # rows printed with every cell blank
     t4_rows: list[RawRow] = field(default_factory=list)
+    t4_blank: list[RawRow] = field(default_factory=list)
     t2_headers: list[str] = field(default_factory=list)
     seen: set[str] = field(default_factory=set)
 
@@ -174,6 +175,8 @@ def _collect(rows: list[RawRow]) -> _Tables:
                 group = m.row.code
             elif m.row.parent is None:
                 group = None
+            else:  # a child named by its own words puts us in its group (the group label may be lost)
+                group = m.row.parent
             if any(c.strip() for c in r.cells):
                 st.t3.setdefault(m.row.code, r)
             elif len(r.cells) >= 7 and not r.joined:
@@ -181,6 +184,8 @@ def _collect(rows: list[RawRow]) -> _Tables:
             continue
         if table == "四" and any(c.strip() for c in r.cells):
             st.t4_rows.append(r)
+        elif table == "四" and len(r.cells) >= 5 and not r.joined:
+            st.t4_blank.append(r)  # printed all blank: zeros if the report leaves zeros blank
     return st
 
 
@@ -371,9 +376,10 @@ def _t3_facts(st: _Tables, template: str, warnings: list[str]) -> list[Fact]:
             kids = [read[c.code] for c in T.t3_children(row.code, "2021") if c.code in read]
             if not kids:
                 continue
+            incomplete = len(kids) < len(T.t3_children(row.code, template))
             for k, col in enumerate(cols):
                 vals = [kid.cells[k].value for kid in kids]
-                unknown = any(v is None for v in vals)
+                unknown = incomplete or any(v is None for v in vals)  # a missing child: no sum
                 cell = _Cell(
                     None if unknown else sum(vals),
                     "",
@@ -421,6 +427,8 @@ def _t4_labelled(by_label: dict[str, RawRow], warnings: list[str]) -> list[Fact]
 
 
 def _t4_facts(st: _Tables, warnings: list[str]) -> list[Fact]:
+    if not st.t4_rows and st.t4_blank and _blanks_mean_zero(st.t3):
+        st.t4_rows = st.t4_blank
     if not st.t4_rows:
         return []
     by_label = _t4_by_label(st.t4_rows)
