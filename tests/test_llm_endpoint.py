@@ -196,9 +196,7 @@ ODD = "衡山那边23年老百姓来要信息的有几回？"
 
 
 def unsure(text: str = ODD, confidence: float = 0.2) -> Query:
-    q = Query(text=text, norm=text)
-    q.confidence = confidence  # the Plan's field; set here until every Query carries it
-    return q
+    return Query(text=text, norm=text, confidence=confidence, assumptions=["对应不到年报表格中的栏目"])
 
 
 def plan(**fields) -> str:
@@ -217,6 +215,7 @@ def test_valid_plan_becomes_a_query_with_a_note(llm, server):
     assert q.bodies == ["衡山县人民政府"] and q.years == [2023] and q.applicants == ["person"]
     assert [(f.table, f.row, f.column) for f in q.figures] == [("三", "new", None)]
     assert q.notes == ["按“衡山县人民政府 2023年 本年新收申请”理解（问题由模型解读，请核对）。"]
+    assert q.confidence == 1.0 and q.assumptions == ["对应不到年报表格中的栏目", q.notes[0]]
     sent = server.requests[-1]
     assert sent["response_format"] == {"type": "json_object"}
     user = sent["messages"][1]["content"]
@@ -225,7 +224,7 @@ def test_valid_plan_becomes_a_query_with_a_note(llm, server):
 
 
 def test_confident_plan_is_not_sent(llm, server):
-    assert hooks.replan(unsure(confidence=0.9), ODD, CATALOG, None) is None
+    assert hooks.replan(unsure(confidence=planner.CONFIDENCE_FLOOR), ODD, CATALOG, None) is None
     assert hooks.replan(Query(text=ODD, norm=ODD), ODD, CATALOG, None) is None  # no confidence: 1.0
     assert server.requests == []
 

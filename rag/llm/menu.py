@@ -23,9 +23,10 @@ OPERATIONS = {
     "narrative": "文字内容（做法、问题、改进）",
     "list": "列举",
 }
-MEASURES = {
-    "disclosure_rate": "实质公开率（予以公开+部分公开）/办结",
-    "correction_rate": "行政复议诉讼纠错率",
+# the template's derived measures (实质公开率, 办结率, 纠错率…) with their formulas
+MEASURES = {m.code: f"{m.name}（{m.formula}）" for m in getattr(T, "MEASURES", {}).values()} or {
+    "disclosure_rate": "实质公开率（(予以公开+部分公开)/办理结果总计）",
+    "correction_rate": "纠错率（结果纠正/总计）",
 }
 MAX_BODIES = 40  # a 1,000-report store sends the bodies the question or context names, not all
 

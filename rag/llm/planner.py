@@ -9,6 +9,7 @@ the deterministic executor answers, so figures still come from cells; the answer
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from dataclasses import replace
@@ -16,8 +17,11 @@ from dataclasses import replace
 from nianbao import template as T
 from rag.llm.menu import MEASURES, OPERATIONS, Menu
 from rag.query import Catalog, Context, FigureRef, Query
+from rag.understand import FIGURE_CONFIDENCE
 
-CONFIDENCE_FLOOR = 0.6  # below this the deterministic plan is a guess worth a second reading
+# Below this the deterministic answer states no figure (it asks or says the tables lack it): then a
+# second reading by the model is worth its cost. Above it the deterministic plan stands.
+CONFIDENCE_FLOOR = FIGURE_CONFIDENCE
 
 SYSTEM = (
     "你是政府信息公开工作年度报告问答系统的问题解析器。把用户的问题解析成一个 JSON 对象，"
@@ -168,11 +172,17 @@ def describe(fields: dict) -> str:
 
 
 def to_query(q: Query, fields: dict) -> Query:
-    """The deterministic Query with the model's fields; ready for the same executor."""
+    """The deterministic Query with the model's fields; ready for the same executor. Its confidence is
+    that of a validated plan: the note says whose reading it is, the executor need not doubt it."""
     note = describe(fields)
-    extra = {}
-    if hasattr(q, "assumptions"):
-        extra["assumptions"] = list(q.assumptions or []) + [note]
+    have = {f.name for f in dataclasses.fields(q)}
+    extra = {
+        "confidence": 1.0,
+        "assumptions": [*getattr(q, "assumptions", []), note],
+        "column_group": None,  # the plan names its applicant columns itself
+        "unexplained": "",
+        "relative_years": False,  # years are the store's, validated
+    }
     return replace(
         q,
         **fields,
@@ -180,5 +190,5 @@ def to_query(q: Query, fields: dict) -> Query:
         ambiguous_bodies=[],
         years_missing=[],
         notes=[note],
-        **extra,
+        **{k: v for k, v in extra.items() if k in have},
     )
