@@ -76,7 +76,7 @@ def rows_from_grids(grids: list[Grid]) -> list[RawRow]:
             orig = ["" if c is None else str(c) for c in row]
             norm = [normalize_line(c.replace("\n", "")) if c else "" for c in orig]
             r = _row_from_cells(norm, orig, g.page, (g.line + k) if g.line else None)
-            if r.label or any(r.cells):
+            if r.label or any(r.cells) or len(r.cells) >= 5:  # all-blank rows: see ingest.tables
                 out.append(r)
     return out
 

@@ -158,7 +158,8 @@ def table_to_rows(table: Tag) -> list[list[str]]:
     ]
     width = max(len(row) for row in rows)
     rows = [row + [""] * (width - len(row)) for row in rows]
-    return [row for row in rows if any(cell for cell in row)]
+    # a row printed all blank stays (a report that leaves zeros blank prints table 四 that way)
+    return [row for row in rows if any(cell for cell in row) or len(row) >= 5]
 
 
 class _Walker:
