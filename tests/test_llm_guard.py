@@ -85,6 +85,7 @@ def test_guard_passes_numbers_the_sources_hold(text):
         ("两项合计32件[1][2]。", "unsupported_number"),  # a wrong sum
         ("收到申请21件，占比为50%[1][2]。", "unsupported_number"),  # a wrong ratio
         ("2021年收到申请21件[1]。", "unsupported_year"),  # a year neither asked nor cited
+        ("收到申请2023件[1]。", "unsupported_number"),  # a count that only looks like a cited year
         ("收到申请21件[4]。", "bad_marker"),  # no source 4
         ("培训不够深入[1]。", "marker_mismatch"),  # source 1 is the request count
         ("收到申请21件[3]。", "unsupported_number"),  # the passage cited does not hold 21

@@ -84,7 +84,13 @@ def numbers(text: str) -> list[Num]:
         whole, frac, unit = m.group(1), m.group(2) or "", m.group(3) or ""
         value = float(whole.replace(",", "") + frac)
         after = text[m.end() : m.end() + 1]
-        is_year = not frac and not unit and 1900 <= value <= 2100 and (after in ("年", "") or len(whole) == 4)
+        # 2023年, or a bare 2023 — but 2023件 is a count that only looks like a year
+        is_year = (
+            not frac
+            and not unit
+            and 1900 <= value <= 2100
+            and (after == "年" or (len(whole) == 4 and (not after or after not in _MEASURE)))
+        )
         out.append(
             Num(
                 value,
