@@ -29,7 +29,8 @@ MAX_UNSCOPED = 10  # a question naming no year (or no body) is answered for each
 TEXT_TABLE_RULE = "R7_text_table"
 _QUOTED = re.compile(r"「([^」]{6,})」")
 _BASE_ROWS = {"handled_total", "new"}  # rows a share is taken of when a question names them
-_HANDLED_PARTS = {"granted", "partial", "withheld", "unavailable", "not_processed", "other_handling"}
+_OUTCOME_ROWS = ("granted", "partial", "withheld", "unavailable", "not_processed", "other_handling")
+_HANDLED_PARTS = set(_OUTCOME_ROWS)
 
 
 @dataclass
@@ -299,8 +300,28 @@ class _Answer:
         names = "、".join(f"{T.column('四', c).label}{fmt_num(f.value)}{cv.unit}" for c, f in nonzero)
         return f"（{names}）" + self.cites.marks([self.cite_fact(f, cv.report) for _, f in nonzero])
 
+    def outcome_sum(self, rf: ReportFacts, col: str) -> tuple[float, list[CellValue]] | None:
+        """Table 三 (七)总计's parts in one column (予以公开 + 部分公开 + the four groups), when all are
+        readable: rule R2's right-hand side."""
+        cvs = [self.book.get(rf, "三", r, col) for r in _OUTCOME_ROWS]
+        if any(cv.missing or cv.undecidable or cv.value is None for cv in cvs):
+            return None
+        return sum(cv.value for cv in cvs), cvs
+
     def contradiction(self, cv: CellValue) -> str:
         """When a printed total differs from the sum of its printed parts, say so plainly."""
+        if (cv.table, cv.row) == ("三", "handled_total") and not cv.missing and cv.value is not None:
+            rf = self.book._cache.get(cv.report.id)
+            got = self.outcome_sum(rf, cv.column) if rf is not None else None
+            if got and abs(got[0] - cv.value) > 1e-9:
+                total, parts = got
+                arith = "+".join(fmt_num(p.value) for p in parts)
+                self.derived(cv.report, total, cv.unit, arith)
+                return (
+                    f"⚠️ {cv.report.body}{cv.report.year}年办理结果各项（予以公开、部分公开、不予公开、无法提供、"
+                    f"不予处理、其他处理）之和为 {arith} = **{fmt_num(total)}{cv.unit}**，但表中（七）总计印为"
+                    f"{fmt_num(cv.value)}{cv.unit} — 报告自相矛盾，请以原文核实。"
+                )
         if (
             cv.summed
             or cv.missing
@@ -797,6 +818,15 @@ class FactAnswerer:
         line = f"{self._who(rf)}{phr}；{name} = {arith(nums)}/{arith(dens)} ≈ **{fmt_pct(ratio)}**。"
         if den < SMALL_SAMPLE:
             line += f"（仅{fmt_num(den)}件，样本很小，比率参考意义有限。）"
+        if len(dens) == 1 and not isinstance(dens[0], _Summed) and dens[0].row == "handled_total":
+            got = out.outcome_sum(rf, dens[0].column)
+            if got and got[0] and abs(got[0] - den) > 1e-9:  # R2 broken: the rate on the parts' sum too
+                alt = num / got[0]
+                out.derived(rf.report, round(alt * 100, 1), "%", f"{arith(nums)}/{fmt_num(got[0])}")
+                line += (
+                    f"但各项办理结果之和为{fmt_num(got[0])}件，与印出的总计不符；按各项之和计算为 "
+                    f"{arith(nums)}/{fmt_num(got[0])} ≈ **{fmt_pct(alt)}**。"
+                )
         out.line(line)
         return ratio
 
@@ -888,6 +918,24 @@ class FactAnswerer:
             for rf in rfs:
                 for cv in self._values(q, rf):
                     rows.append((cv, f"- {self._who(rf)}：{out.phrase(cv)}"))
+        suits = [f for f in q.figures if f.table == "四" and f.row.startswith("suit")]
+        if len(suits) == 2 and len(q.figures) == 2:  # 「谁的行政诉讼多」: both kinds of lawsuit, per body
+            sums = []
+            for rfs in per_body.values():
+                for rf in rfs:
+                    cvs = self._values(q, rf)
+                    if any(cv.missing or cv.undecidable for cv in cvs) or len({cv.column for cv in cvs}) != 1:
+                        continue
+                    total = sum(cv.value or 0 for cv in cvs)
+                    arith = "+".join(fmt_num(cv.value) for cv in cvs)
+                    out.derived(rf.report, total, cvs[0].unit, arith)
+                    sums.append((rf, total, arith))
+            rows.append((None, "\n".join(f"- {self._who(rf)}行政诉讼合计 {a} = **{fmt_num(t)}件**" for rf, t, a in sums)))
+            out.line("\n".join(line for _, line in rows))
+            if verdict and len(sums) >= 2 and len({t for _, t, _ in sums}) > 1:
+                top = max(sums, key=lambda x: x[1])
+                out.line(f"行政诉讼合计最多的是{self._who(top[0])}（{fmt_num(top[1])}件）。")
+            return
         out.line("\n".join(line for _, line in rows))
         if not verdict:
             return

@@ -482,6 +482,8 @@ def understand(
     measures = list(cols["measure"])
     if not measures and _SHARE.search(norm) and (_GRANTED_PARTIAL.search(norm) or _WITH_PARTIAL.search(norm)):
         measures = ["disclosure_rate"]  # 「公开（含部分公开）的比例」
+    if not measures and _SHARE.search(norm) and "corrected" in cols["四"] and not sections:
+        measures = ["correction_rate"]  # 「被纠错的比例」: a table 四 result as a rate is the correction rate
     q.measure = measures[0] if measures else None
     m = T.MEASURES.get(q.measure or "")
     if m is not None and m.table == "三":

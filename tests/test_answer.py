@@ -12,7 +12,7 @@ from conftest_rag import answerer, rag_stores  # noqa: F401
 from nianbao.settings import PROJECT_ROOT
 from rag.compose import escape_md, key_sentences
 
-KEYS = {"question", "answer", "kind", "figures", "citations", "warnings", "latency_ms", "context"}
+KEYS = {"question", "answer", "kind", "figures", "citations", "warnings", "latency_ms", "context", "understood"}
 
 
 def test_refusal_question_answers_withheld_with_neighbours_and_cells(answerer):  # noqa: F811
