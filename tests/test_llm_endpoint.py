@@ -20,7 +20,8 @@ from rag.query import Catalog, Context, Query
 
 TIMEOUT = 1.5
 QUESTION = "衡山县2023年依申请公开的情况和存在的问题？"
-DETERMINISTIC = "**本年新收申请21件**[1]，予以公开10件[2]。\n\n衡山县人民政府2023年报告写道[3]：\n\n> 一是政务公开培训不够深入"
+NOTE = "报告表格不区分「网上」，表中只有合计数（如下）。"
+DETERMINISTIC = f"{NOTE}\n\n**本年新收申请21件**[1]，予以公开10件[2]。\n\n衡山县人民政府2023年报告写道[3]：\n\n> 一是政务公开培训不够深入"
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +71,8 @@ GOOD = "衡山县2023年收到申请21件[1]，其中予以公开10件[2]。存�
 def test_good_written_answer_is_shown_with_its_markers(llm, server):
     server.push(GOOD)
     out = rewrite()
-    assert out.answer.startswith("衡山县2023年收到申请21件[1]") and hooks.WRITTEN in out.answer
+    assert out.answer.startswith(f"{NOTE}\n\n衡山县2023年收到申请21件[1]")  # the note stays first
+    assert out.answer.endswith(hooks.WRITTEN) and "> 一是" not in out.answer
     assert out.citations == CITES and out.kind == "mixed"
     assert hooks.stats() == {"write.used": 1}
     sent = server.requests[-1]

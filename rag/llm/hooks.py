@@ -7,11 +7,12 @@ an unreachable endpoint adds a one-line note, a rejected plan or text is logged 
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections import Counter
 from dataclasses import replace
+from itertools import takewhile
 
-from rag.compose import escape_md
 from rag.llm import guard, planner, writer
 from rag.llm.breaker import Breaker
 from rag.llm.client import ChatClient, Unavailable
@@ -22,6 +23,7 @@ from rag.query import Catalog, Context, Query
 log = logging.getLogger("nianbao.llm")
 
 WRITTEN_KINDS = ("narrative", "mixed")
+_MARK = re.compile(r"\[\d{1,3}\]")
 WRITER_DOWN = "（写作模型暂不可用，以下为系统直接整理的答案。）"
 PLANNER_DOWN = "（理解模型暂不可用，以下按系统自己的理解回答。）"
 WRITTEN = "（以上由模型根据所列来源撰写，其中每个数字都已与来源核对。）"
@@ -86,7 +88,8 @@ def replan(query: Query, question: str, catalog: Catalog, context: Context | Non
 
 
 def rewrite(answer, query: Query, citations: list[dict]):  # noqa: ANN001, ANN201 - rag.answer.Answer
-    """The answer in the model's sentences when every number and [n] passes the guard; else `answer`."""
+    """The answer in the model's sentences when every number and [n] passes the guard; else `answer`.
+    `query` is the plan the answer was made for (kept in the interface for kind-specific rules)."""
     config = current()
     if not config.writes or answer.kind not in WRITTEN_KINDS or not citations:
         return answer
@@ -108,5 +111,10 @@ def rewrite(answer, query: Query, citations: list[dict]):  # noqa: ANN001, ANN20
         log.warning("LLM answer rejected (%s): %s", verdict.reason, verdict.detail)
         return answer
     _count("write.used")
-    notes = [escape_md(n) for n in query.notes]
-    return replace(answer, answer="\n\n".join([*notes, text, WRITTEN]))
+    return replace(answer, answer="\n\n".join([*_notes(answer.answer), text, WRITTEN]))
+
+
+def _notes(markdown: str) -> list[str]:
+    """The deterministic answer's opening paragraphs that cite nothing: its notes (按…理解, 库中没有
+    2019年的报告, 报告表格不区分「网上」…), which the written answer keeps above the model's text."""
+    return list(takewhile(lambda p: not _MARK.search(p), markdown.split("\n\n")))
