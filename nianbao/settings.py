@@ -41,6 +41,8 @@ class Settings:
     parse_memory_mb: int = field(default_factory=lambda: int(_env("NIANBAO_PARSE_MEMORY_MB", "1536")))
     parse_seconds: int = field(default_factory=lambda: int(_env("NIANBAO_PARSE_SECONDS", "120")))
     request_seconds: float = field(default_factory=lambda: float(_env("NIANBAO_REQUEST_SECONDS", "10")))
+    # cpu (default) | cuda | auto: sentence-transformers runs on a GPU only when asked and present
+    embedding_device: str = field(default_factory=lambda: _env("NIANBAO_EMBEDDING_DEVICE", "cpu"))
     # Embedding cache SQLite file; default under home. Several homes may share one (tests, benches).
     embedding_cache: Path | None = field(
         default_factory=lambda: Path(v).resolve() if (v := _env("NIANBAO_EMBEDDING_CACHE")) else None

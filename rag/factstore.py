@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -120,6 +121,17 @@ passages = Table(
     Column("page", Integer),
     Column("seq", Integer, nullable=False),  # order within the report
     Index("ix_passages_body_year", "body", "year"),
+)
+
+
+# Passage vectors by sha256(backend, model, text), shared by every machine on one store, so a
+# passage is embedded once per deployment (rag.embeddings.SqlEmbeddingCache).
+embedding_cache = Table(
+    "embedding_cache",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("dim", Integer, nullable=False),
+    Column("vec", LargeBinary, nullable=False),
 )
 
 

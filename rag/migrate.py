@@ -63,6 +63,7 @@ def _v3_new_tables(conn: Connection) -> None:
 STEPS: dict[int, Callable[[Connection], None]] = {
     2: _v2_indexes_and_chosen,
     3: _v3_new_tables,
+    4: _v3_new_tables,  # embedding_cache (the shared passage-vector cache)
 }
 LATEST = max(STEPS)
 
