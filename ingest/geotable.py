@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from statistics import median
 
 from ingest import labels
+from nianbao import template as T
 from nianbao.text import normalize_line
 from nianbao.types import Grid
 
@@ -136,7 +137,7 @@ def _layout(words: list[Word]) -> tuple[list[_Row | _Text], float]:
         x_first = r.nums[0].x0
         same_line = [t for t in texts if r.top - 0.2 * h < t.yc < r.bottom + 0.2 * h]
         after = any(t.x0 > x_first and _CJK.search(t.text) for t in same_line)
-        touching = any(t.x1 <= x_first and x_first - t.x1 < 0.5 * h for t in same_line)
+        touching = len(r.nums) <= 2 and any(t.x1 <= x_first and x_first - t.x1 < 0.5 * h for t in same_line)
         if after or touching:
             texts.extend(r.nums)
             continue
@@ -170,11 +171,11 @@ def _starts_label(w: Word) -> bool:
 def _attach_labels(rows: list[_Row], texts: list[Word], h: float) -> list[Word]:
     """Give each numeric row its label words; returns the words that belong to no row.
 
-    A word on the row's own line (its band) joins the row. A word on a line just above or below
-    joins only as part of a label already joined (touching lines, overlapping in x: a label
-    wrapped in its cell); a word that starts a label (「（二）…」) joins only as the first line
-    of a label that has none yet — so the label of a row printed all blank is never glued onto
-    its neighbour's numbers."""
+    A word on the row's own line (its band) joins the row. Other words join only as part of a
+    label already joined (touching lines, overlapping in x: a label wrapped in its cell): a word
+    that continues a label only below it, a word that starts a label (「（二）…」) only above it,
+    as the first line of a label that has none yet — so neither the tail of the row above nor
+    the label of a row printed all blank is ever glued onto a row's numbers."""
     loose: list[Word] = []
     for t in texts:
         best, dist = None, None
@@ -202,7 +203,7 @@ def _attach_labels(rows: list[_Row], texts: list[Word], h: float) -> list[Word]:
                     continue  # the row has its label's first line: t begins another row's
                 near = any(
                     min(a.x1, t.x1) > max(a.x0, t.x0)
-                    and (0 <= a.top - t.bottom < 1.3 * h or (not starts and 0 <= t.top - a.bottom < 1.3 * h))
+                    and (0 <= a.top - t.bottom < 1.3 * h if starts else 0 <= t.top - a.bottom < 1.3 * h)
                     for a in r.label
                 )
                 if near:
@@ -306,6 +307,29 @@ def _stacks(headers: list[Word], left: float, right: float) -> list[float]:
     return sorted((a + b) / 2 for a, b in stacks)
 
 
+def _t2_header_parts(w: Word) -> list[Word]:
+    """The column names inside one header word (a text layer may run `本年制发件数本年废止件数…`
+    together): one part per column alias, its x-range in proportion to its characters
+    (CJK glyphs are of one width)."""
+    text = normalize_line(w.text)
+    found = []
+    for c in T.T2_COLUMNS.values():
+        for a in c.aliases:
+            i = text.find(a)
+            while i >= 0:
+                found.append((i, i + len(a)))
+                i = text.find(a, i + 1)
+    found.sort(key=lambda ij: (ij[0], -(ij[1] - ij[0])))
+    parts: list[tuple[int, int]] = []
+    for i, j in found:
+        if not parts or i >= parts[-1][1]:
+            parts.append((i, j))
+    if len(parts) <= 1 or not text:
+        return [w] if parts else []
+    step = (w.x1 - w.x0) / len(text)
+    return [Word(text[i:j], w.x0 + i * step, w.top, w.x0 + j * step, w.bottom, w.conf) for i, j in parts]
+
+
 def _expected(block: Block) -> int | None:
     if block.table == "三":
         return EXPECTED_COLUMNS["三"]
@@ -331,7 +355,12 @@ def _fit(block: Block, h: float, previous: dict[str, list[float]]) -> None:
     elif len(centres) < k:
         left = min(w.x0 for r in block.rows for w in r.nums) - 3 * h
         right = max(w.x1 for r in block.rows for w in r.nums) + 3 * h
-        heads = _stacks(block.headers, left, right)
+        headers = block.headers
+        if block.table == "二":  # only the words that name a column (not 信息内容, not the item)
+            headers = [p for w in headers for p in _t2_header_parts(w)]
+        heads = _stacks(headers, left, right)
+        if len(heads) != k:  # sparse numbers (one row of table 四): the whole header's width
+            heads = _stacks(headers, float("-inf"), float("inf"))
         prev = previous.get(block.table or "")
         if len(heads) == k and _covers(heads, centres):
             block.anchors = heads
@@ -359,9 +388,15 @@ def _covers(anchors: list[float], centres: list[float]) -> bool:
     return True
 
 
-def _blocks(items: list[_Row | _Text], h: float, table: str | None) -> tuple[list[Block], str | None]:
+def _blocks(
+    items: list[_Row | _Text], h: float, table: str | None, carried: list[Word] | None = None
+) -> tuple[list[Block], str | None, list[Word]]:
+    """Consecutive rows of one table, split where header text crosses the number columns; each
+    block gets the header words printed above it (those left over at the bottom of the previous
+    page when a table's header and its rows fall on different pages). Returns the blocks, the
+    table in force at the end, and the header words left over for the next page."""
     blocks: list[Block] = []
-    headers: list[Word] = []
+    headers: list[Word] = list(carried or [])
     current: Block | None = None
     for it in items:
         text = normalize_line(it.text() if isinstance(it, _Text) else _label_text(it))
@@ -369,6 +404,8 @@ def _blocks(items: list[_Row | _Text], h: float, table: str | None) -> tuple[lis
         if marker == "end":
             table = None
         elif marker in ("二", "三", "四"):
+            if marker != table and isinstance(it, _Text):
+                headers = []  # a new table: the previous table's headers say nothing about it
             table = marker
         if isinstance(it, _Text):
             x_left = current.rows[0].nums[0].x0 if current else None
@@ -383,7 +420,7 @@ def _blocks(items: list[_Row | _Text], h: float, table: str | None) -> tuple[lis
             blocks.append(current)
             headers = []
         current.rows.append(it)
-    return blocks, table
+    return blocks, table, (headers if current is None else [])
 
 
 @dataclass
@@ -397,8 +434,9 @@ def analyse(words: list[Word], table: str | None = None, previous: dict | None =
     """A page's rows, blocks and column anchors; `table`/`previous` carry the table in force and
     its columns over from the previous page."""
     items, h = _layout(words)
-    blocks, table = _blocks(items, h, table)
     previous = {} if previous is None else previous
+    blocks, table, left_over = _blocks(items, h, table, previous.pop("_headers", None))
+    previous["_headers"] = left_over
     for b in blocks:
         _fit(b, h, previous)
     return PageLayout(items, blocks, h), table
@@ -454,7 +492,7 @@ def page_grids(pages: list[tuple[int, list[Word]]], ocr_pages: set[int] | None =
     ocr_pages = ocr_pages or set()
     grids: list[Grid] = []
     table: str | None = None
-    previous: dict[str, list[float]] = {}
+    previous: dict[str, list] = {}
     state = "before"  # before / in / after the table region
     group: str | None = None
     for page_no, words in pages:
@@ -494,8 +532,12 @@ def page_grids(pages: list[tuple[int, list[Word]]], ocr_pages: set[int] | None =
             else:
                 cells = ["" if w is None else w.text for w in placed]
                 cc = [None if w is None else w.conf for w in placed]
-            rows.append([text, *cells])
-            confs.append([None, *cc])
+            if text:
+                rows.append([text, *cells])
+                confs.append([None, *cc])
+            else:  # no label (table 四's one row): an empty label cell would read as a blank number
+                rows.append(cells)
+                confs.append(cc)
         if rows:
             ocr = page_no in ocr_pages
             grids.append(Grid(rows=rows, page=page_no, conf=confs if ocr else None, source="ocr" if ocr else ""))

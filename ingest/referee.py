@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from ingest.geotable import is_number
 from ingest.labels import compact
 from ingest.validate import validate
 from nianbao import template as T
@@ -148,9 +149,10 @@ def attach_ocr(facts: list[Fact], grids: list[Grid]) -> list[Fact]:
         if g.source != "ocr" or g.conf is None:
             continue
         for cells, confs in zip(g.rows, g.conf, strict=True):
-            nums = [c for c, t in zip(confs[1:], cells[1:], strict=True)] if len(cells) > 1 else []
-            if nums:
-                rows.setdefault((g.page, compact(cells[0])), nums)
+            labelled = bool(cells) and bool(cells[0].strip()) and not is_number(cells[0])
+            nums = confs[1:] if labelled else confs
+            if len(cells) > 1 or not labelled:
+                rows.setdefault((g.page, compact(cells[0]) if labelled else ""), nums)
     if not rows:
         return facts
     ocr_pages = {g.page for g in grids if g.source == "ocr"}
