@@ -21,7 +21,7 @@ from pathlib import Path
 from nianbao.text import normalize_line
 from nianbao.types import LoadedDocument, RejectedFile, ReportMeta
 
-__all__ = ["extract_meta", "override_meta", "canonical_body", "meta_form", "BodyName"]
+__all__ = ["extract_meta", "override_meta", "title_year", "canonical_body", "meta_form", "BodyName"]
 
 _HEAD_CHARS = 2500
 _YEAR = r"((?:19|20)\d{2})"
@@ -290,7 +290,9 @@ def _title_candidates(text: str) -> list[tuple[int, str, str]]:
 _BODY_IN_TEXT = re.compile(r"([\u4e00-\u9fff]{2,20}?(?:人民政府|管委会|管理委员会|街道办事处))")
 
 
-_YEARLESS_TITLE = re.compile(r"^([^\n。；：:，]{0,40}?)(?:政府信息公开|政务公开)(?:工作)?(?:年度)?(?:报告|年报)")
+_YEARLESS_TITLE = re.compile(
+    r"^([^\n。；：:，]{0,40}?)(?:政府信息公开|政务公开)(?:工作)?(?:年度)?(?:报告|年报)"
+)
 
 
 def _body_from_text(text: str) -> str | None:
@@ -421,6 +423,14 @@ def _read(doc: LoadedDocument, warnings: list[str]) -> tuple[BodyName | None, in
         warnings.append(f"标题中未读出机关名称，按文件名取「{name}」 / body taken from the file name")
     body = canonical_body(name) if name else None
     return body, year, text, (titles[0][2] if titles else None)
+
+
+def title_year(doc: LoadedDocument) -> int | None:
+    """The year a disclosure-report title near the top names (「XX2015年政府信息公开工作年度报告」),
+    or None when the document has no such title."""
+    norm = doc.normalized.text
+    titles = _title_candidates(meta_form(norm[: _HEAD_CHARS * 2]))
+    return titles[0][0] if titles else None
 
 
 def extract_meta(doc: LoadedDocument, warnings: list[str] | None = None) -> ReportMeta:

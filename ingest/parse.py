@@ -2,9 +2,9 @@
 
 No storing here (that is `ingest.pipeline`); this is the whole per-file reading, so the CLI's
 `facts` command, the pipeline and the tests all parse a report the same way. Files that are not
-disclosure reports (no template tables and not the six sections: budgets, final accounts,
-garbage) are rejected with a reason; a report whose narrative reads but whose tables don't is
-kept with a warning.
+disclosure reports (no template tables, not the six sections, not a pre-2019 report: budgets,
+final accounts, garbage) are rejected with a reason; a report whose narrative reads but whose
+tables don't is kept with a warning; a pre-2019 report is read by `ingest.legacy`.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
+from ingest.legacy import LEGACY, read_legacy
 from ingest.load import load
-from ingest.metadata import extract_meta, override_meta
+from ingest.metadata import extract_meta, override_meta, title_year
 from ingest.passages import make_passages
 from ingest.sections import split_sections
 from ingest.tables import extract_facts
@@ -45,7 +46,10 @@ def parse_document(
     sections = split_sections(doc)
     tables = extract_facts(doc, sections)
     has_tables = any(f.value is not None and not f.computed for f in tables.facts)
-    if not has_tables and len(_top_sections(sections)) < MIN_SECTIONS:
+    legacy = None if has_tables else read_legacy(doc, year or title_year(doc))
+    if legacy is not None:
+        sections = legacy.sections
+    elif not has_tables and len(_top_sections(sections)) < MIN_SECTIONS:
         raise RejectedFile(NOT_A_REPORT)
     warnings: list[str] = []
     if body is not None or year is not None:
@@ -56,12 +60,20 @@ def parse_document(
         warnings.append(f"机关/年度由工作人员指定：{meta.body} {meta.year}年 / body and year set by staff")
     else:
         meta = extract_meta(doc, warnings)
-    if has_tables:
-        meta.template = tables.template
-    warnings += tables.warnings
-    if not has_tables:
-        warnings.insert(0, "未能读出表格数字，仅收录正文 / tables could not be read; narrative only")
-    violations = validate(tables.facts, tables.template) + text_vs_table(doc.text, tables.facts)
+    facts = tables.facts
+    if legacy is not None:
+        meta.template, facts, violations = LEGACY, legacy.facts, []
+        warnings.append(
+            f"{meta.year}年报告早于2019年统一表格：正文按其自身章节收录，正文明确写出的统计数字作为事实"
+            f"（{len(facts)}项） / pre-2019 report: narrative by its own sections, stated figures as facts"
+        )
+    else:
+        if has_tables:
+            meta.template = tables.template
+        warnings += tables.warnings
+        if not has_tables:
+            warnings.insert(0, "未能读出表格数字，仅收录正文 / tables could not be read; narrative only")
+        violations = validate(facts, tables.template) + text_vs_table(doc.text, facts)
     return ParsedReport(
         path=doc.path,
         sha256=sha256,
@@ -69,7 +81,7 @@ def parse_document(
         meta=meta,
         text=doc.text,
         sections=sections,
-        facts=tables.facts,
+        facts=facts,
         violations=violations,
         passages=make_passages(doc, sections),
         warnings=warnings,
