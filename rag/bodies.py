@@ -13,7 +13,7 @@ type, strongest first:
 - generic: a level word + organ with no place (市政府办公厅, 区政府): used only when nothing else
   is named, answered with a note when one body fits, asked back when several do;
 
-then, on what is left of the question: English and romanised names (Hongze's, Huai'an city),
+then, on what is left of the question: English and romanised names (Shuyang County, Huai'an city),
 homophones (the same toneless pinyin as a catalog name) and one-character typos of a place
 followed by its level word. Those answer with a note 「…」按…理解; two bodies equally close are
 returned as ambiguous (the answer asks which). A fuzzy match needs a place-like anchor and never
@@ -314,7 +314,7 @@ def _add_name(idx: BodyIndex, body: str, name: Name) -> None:
         m = _Meta(kind, set(), one_char)
         for form in same:
             idx.add(text + form, body, STRUCT, "", m)
-            if name.organ[0] != "dept":  # homophones of places and 政府 / 办公厅 (政付), not of departments
+            if name.organ[0] != "dept":  # homophones of places and of 政府 / 办公厅 (正府), not of departments
                 idx.parts[text + form] = (text, form)
             if bare and name.organ[0] == "office":
                 cands = idx.offices.setdefault(text, {})
@@ -559,7 +559,7 @@ def _sound_hits(norm: str, idx: BodyIndex, mask: list[bool]) -> list[_Hit]:
 
 
 def _typo_hits(norm: str, idx: BodyIndex, mask: list[bool]) -> list[_Hit]:
-    """准安市 for 淮安市: one character off in a place followed by its level word."""
+    """青岗市 for 青岚市: one character off in a place followed by its level word."""
     hits = []
     for j in range(2, len(norm)):
         lv = _level_at(norm, j)
@@ -582,10 +582,14 @@ def _typo_hits(norm: str, idx: BodyIndex, mask: list[bool]) -> list[_Hit]:
 
 
 _EN_TOKEN = re.compile(r"[a-z]+")
+_EN_RAW_TOKEN = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)*")
+# Organ words among the next few words, level words right after (compiled once: names vary, these don't).
+_EN_ORGAN_RES = [(re.compile(rf"^\W*(?:\w+\W+){{0,3}}?{re.escape(w)}\b"), o) for w, o in N.EN_ORGANS.items()]
+_EN_LEVEL_RES = [(re.compile(rf"^\W*{re.escape(w)}\b"), lv) for w, lv in N.EN_LEVELS.items()]
 
 
 def _english_hits(norm: str, question: str, idx: BodyIndex, mask: list[bool]) -> list[_Hit]:
-    """Hongze's, Huai'an city, Shanghai Municipal Government General Office."""
+    """Shuyang's, Huai'an city, Shanghai Municipal Government General Office."""
     if not idx.english:
         return []
     hits = []
@@ -603,8 +607,8 @@ def _english_hits(norm: str, question: str, idx: BodyIndex, mask: list[bool]) ->
             if not cores or not _free(mask, s, e):
                 continue
             tail = norm[e : e + 60]
-            organs = {o for w, o in N.EN_ORGANS.items() if re.match(rf"^\W*(?:\w+\W+){{0,3}}?{w}\b", tail)}
-            asked = next((lv for w, lv in N.EN_LEVELS.items() if re.match(rf"^\W*{w}\b", tail)), None)
+            organs = {o for rx, o in _EN_ORGAN_RES if rx.match(tail)}
+            asked = next((lv for rx, lv in _EN_LEVEL_RES if rx.match(tail)), None)
             cands: dict[str, tuple[int, str]] = {}
             for core in cores:  # Qinglan: 青岚 and 清岚 alike
                 own = idx.offices[core] if "office" in organs and core in idx.offices else idx.places[core]
@@ -621,9 +625,14 @@ def _english_hits(norm: str, question: str, idx: BodyIndex, mask: list[bool]) ->
 
 
 def _original(question: str, group: list[re.Match]) -> str | None:
-    pat = r"[\s'’-]*".join(r"['’]?".join(map(re.escape, t.group(0))) for t in group)
-    m = re.search(pat, question, re.I)
-    return m.group(0) if m else None
+    """The question's own spelling of the matched words (Huai'an, not huaian), for the note."""
+    want = [t.group(0) for t in group]
+    raw = list(_EN_RAW_TOKEN.finditer(question))
+    low = [re.sub(r"['’]", "", t.group(0)).lower() for t in raw]
+    for i in range(len(raw) - len(want) + 1):
+        if low[i : i + len(want)] == want:
+            return question[raw[i].start() : raw[i + len(want) - 1].end()]
+    return None
 
 
 def _choose(hits: list[_Hit]) -> list[_Hit]:
@@ -679,7 +688,7 @@ def find(question: str, norm: str, catalog, fixed: list[str] | None = None) -> B
     exact = _exact_hits(norm, idx)
     specific = [h for h in exact if h.kind != "generic"]
     sound = _sound_hits(norm, idx, mask)
-    # A homophone that spans more than an exact name (上海市政付办公厅 over 上海市) is the longer name.
+    # A homophone that spans more than an exact name (上海市正府办公厅 over 上海市) is the longer name.
     wider = [
         h
         for h in sound
