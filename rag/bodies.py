@@ -221,6 +221,7 @@ class BodyIndex:
     english: dict[str, list[str]] = field(default_factory=dict)  # huaian -> [淮安]
     levels_of: dict[str, set[str]] = field(default_factory=dict)  # bare core -> its levels
     parts: dict[str, tuple[str, str]] = field(default_factory=dict)  # key -> (places, organ word)
+    body_places: dict[str, set[str]] = field(default_factory=dict)  # body -> its places (淮安市, 洪泽区)
 
     def add(self, key: str, body: str, tier: int, mode: str, meta: _Meta) -> None:
         if len(key) < 2:
@@ -289,6 +290,7 @@ def _organ_forms(organ: tuple, level: str) -> tuple[list[str], list[str]]:
 
 def _add_name(idx: BodyIndex, body: str, name: Name) -> None:
     last = name.places[-1]
+    idx.body_places.setdefault(body, set()).add(last.core + last.level)
     same, near = _organ_forms(name.organ, last.level)
     for text, bare, one_char in _chain_forms(name.places):
         meta = _Meta("place", {last.level} if bare and last.level else set(), one_char)
@@ -314,7 +316,9 @@ def _add_name(idx: BodyIndex, body: str, name: Name) -> None:
         m = _Meta(kind, set(), one_char)
         for form in same:
             idx.add(text + form, body, STRUCT, "", m)
-            if name.organ[0] != "dept":  # homophones of places and of 政府 / 办公厅 (正府), not of departments
+            if (
+                name.organ[0] != "dept"
+            ):  # homophones of places and of 政府 / 办公厅 (正府), not of departments
                 idx.parts[text + form] = (text, form)
             if bare and name.organ[0] == "office":
                 cands = idx.offices.setdefault(text, {})
@@ -726,41 +730,45 @@ def find(question: str, norm: str, catalog, fixed: list[str] | None = None) -> B
         if what == "ask":
             h.cands = {b: (ASK, "ask") for b in h.cands}
             h.text = norm[h.s : h.e]
-        _resolve(h, fixed, out)
+        _resolve(h, fixed, out, idx)
     if not out.bodies and not out.ambiguous and not out.unknown:
         for h in generic:
             out.spans.append((h.s, h.e))
-            _resolve(h, fixed, out)
+            _resolve(h, fixed, out, idx)
     else:
         out.spans += [(h.s, h.e) for h in generic]
     out.spans.sort()
     return out
 
 
-def _resolve(h: _Hit, fixed: list[str], out: BodyMatch) -> None:
-    """Bodies of one span: the strongest tier; several equally strong -> the one in `fixed`, else
-    ambiguous — except a generic name (区政府) that fits a few bodies: each of them, with a note."""
+def _resolve(h: _Hit, fixed: list[str], out: BodyMatch, idx: BodyIndex) -> None:
+    """Bodies of one span: the strongest tier; several equally strong -> the one in `fixed` (the UI
+    filter, the conversation), else ambiguous — except a generic name (区政府) that fits a few bodies:
+    each of them, with a note. A generic name after a conversation about a place (那教育局呢) means
+    that place's body."""
     if not h.cands:
         return
     top = max(t for t, _ in h.cands.values())
     names = [b for b, (t, _) in h.cands.items() if t == top]
     modes = {h.cands[b][1] for b in names}
     out.hits.append((h.s, h.e, names))
-    picks: list[str] = []
-    if modes == {"ask"}:
-        picks = []
-    elif len(names) == 1:
-        picks = names
-    else:
-        picks = [b for b in names if b in fixed][:2]
+    picks = names if len(names) == 1 and modes != {"ask"} else []
+    if not picks and fixed:
+        picks = [b for b in names if b in fixed]
+        if len(picks) != 1 and h.kind == "generic":
+            here = {p for f in fixed for p in idx.body_places.get(f, ())}
+            picks = [b for b in names if idx.body_places.get(b, set()) & here]
         if len(picks) != 1:
-            picks = names if h.kind == "generic" and len(names) <= GENERIC_MAX else []
+            picks = []
+    if not picks and h.kind == "generic" and len(names) <= GENERIC_MAX:
+        picks = names
     if not picks:
         out.ambiguous += [b for b in names if b not in out.ambiguous]
         return
     out.bodies += [b for b in picks if b not in out.bodies]
     fuzzy = h.kind in ("sound", "typo", "english")
-    if fuzzy or (h.cands[picks[0]][1] == "note" and not (h.kind == "generic" and picks[0] in fixed)):
+    mode = h.cands[picks[0]][1]
+    if fuzzy or mode == "ask" or (mode == "note" and not (h.kind == "generic" and picks[0] in fixed)):
         note = f"「{h.text}」按{'、'.join(picks)}理解"
         if note not in out.notes:
             out.notes.append(note)
@@ -810,7 +818,7 @@ def add_unknown(m: BodyMatch, norm: str, question: str, other_spans: list[tuple[
             if is_place and not any(tok in o or o in tok for o in found + m.unknown):
                 found.append(tok)
     for mt in _EN_PLACE.finditer(question):
-        w = mt.group(1) or mt.group(2)
+        w = re.sub(r"['’]s$", "", mt.group(1) or mt.group(2) or "")
         if not w or w in _EN_NOT_PLACE or w in found:
             continue
         low = w.lower().replace("'", "")

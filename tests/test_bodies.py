@@ -16,7 +16,7 @@ from eval.synth.names import SYLLABLES, make_bodies
 from nianbao import bodynames as N
 from rag.bodies import is_word, parse_name, syllables
 from rag.numerals import normalize_question
-from rag.query import Catalog
+from rag.query import Catalog, Context, FigureRef
 from rag.understand import understand
 
 SEEDS = (1, 2, 3)
@@ -241,6 +241,24 @@ def test_government_offices_and_generic_names(seed):
     # A generic word inside another name is not that name: 上海市人民政府 is no 市人民政府 of the store.
     q = understand(f"{stems[5]}市人民政府办公厅2023年收到多少申请", cat)
     assert q.bodies == [] and q.unknown_bodies
+
+
+def test_a_generic_name_in_a_conversation_means_the_same_place():
+    cat = _catalog(
+        {
+            "青岚县人民政府": ["青岚县", "青岚"],
+            "青岚县教育局": [],
+            "松阳县人民政府": ["松阳县", "松阳"],
+            "松阳县教育局": [],
+        }
+    )
+    ctx = Context(bodies=["青岚县人民政府"], years=[2023], figures=[FigureRef("三", "new")])
+    q = understand("那教育局呢？", cat, context=ctx)
+    assert q.bodies == ["青岚县教育局"] and q.notes
+    q = understand("教育局2023年收到多少申请", cat)  # no conversation: both, said so
+    assert sorted(q.bodies) == ["松阳县教育局", "青岚县教育局"] and q.notes
+    q = understand("青岚区呢？", cat, context=ctx)  # another level word, but the body talked about
+    assert q.bodies == ["青岚县人民政府"] and q.notes
 
 
 def test_zones_answer_to_short_level_words_and_their_committee():
