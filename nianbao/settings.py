@@ -41,6 +41,8 @@ class Settings:
     parse_memory_mb: int = field(default_factory=lambda: int(_env("NIANBAO_PARSE_MEMORY_MB", "1536")))
     parse_seconds: int = field(default_factory=lambda: int(_env("NIANBAO_PARSE_SECONDS", "120")))
     request_seconds: float = field(default_factory=lambda: float(_env("NIANBAO_REQUEST_SECONDS", "10")))
+    # OCR of scanned PDF pages (ingest.ocr): onnxruntime threads; 0 = all cores
+    ocr_threads: int = field(default_factory=lambda: int(_env("NIANBAO_OCR_THREADS", "0")))
     # cpu (default) | cuda | auto: sentence-transformers runs on a GPU only when asked and present
     embedding_device: str = field(default_factory=lambda: _env("NIANBAO_EMBEDDING_DEVICE", "cpu"))
     # Embedding cache SQLite file; default under home. Several homes may share one (tests, benches).
