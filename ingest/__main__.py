@@ -158,15 +158,14 @@ def main(argv: list[str] | None = None) -> int:
 
     parse = partial(parse_file, body=args.body, year=args.year) if (args.body or args.year) else None
     from ingest.lock import IngestBusy
-    from rag.health import StoreError
+    from rag.health import StoreError, check_writable
 
-    try:
+    try:  # a read-only or full home: a message and an exit code, never a crash inside SQLite/Chroma
+        check_writable(get_settings())
         stores = open_stores(get_settings())
-    except OSError as exc:  # e.g. a read-only or full home: a message and an exit code, never a crash
-        from rag.health import store_error_from
-
-        print(f"error: {store_error_from(exc, get_settings().home)}", file=sys.stderr)
-        return StoreError.exit_code
+    except StoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
     try:
         summary = Ingestor(stores, parse=parse, supersede=args.supersede).ingest_paths(
             args.paths, progress=not args.no_progress

@@ -78,6 +78,7 @@ class Backend:
         self._checked_at = 0.0
         self._pool = cf.ThreadPoolExecutor(max_workers=4, thread_name_prefix="answer")
         self.request_seconds = get_settings().request_seconds
+        self._warm = False  # the time budget starts once models are loaded (warm-up is not a request's cost)
 
     # ------------------------------------------------------------------ plumbing
     def stores(self) -> Stores:
@@ -143,7 +144,7 @@ class Backend:
             self._answer, question, history or None, body or None, year or None, context or None
         )
         try:
-            answer = fut.result(timeout=self.request_seconds)
+            answer = fut.result(timeout=self.request_seconds if self._warm else None)
         except cf.TimeoutError:
             log.warning("question over the %.0f s budget: %r", self.request_seconds, question[:80])
             raise TooLong(f"问题处理超时（超过 {self.request_seconds:g} 秒），请把问题拆小后再问。") from None
@@ -212,6 +213,7 @@ class Backend:
         at start-up, after the sample ingest."""
         self.answerer().warm()
         self.check_signature()
+        self._warm = True
 
     def heal(self) -> dict[str, str]:
         """Start-up check: the SQL store is intact (rag.health.StoreError otherwise) and BM25 and
