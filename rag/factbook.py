@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy import and_, case, func, literal, null, or_, select
@@ -111,6 +112,36 @@ class ReportCache:
         return len(self._d)
 
 
+class LazyFacts(Mapping[str, ReportFacts]):
+    """ReportFacts of more reports than the cache holds, read on access: a miss reads it and the
+    reports after it (in the given order) in one query, so walking them in order costs one SQL
+    read per READ_AHEAD reports and memory stays bounded by the cache."""
+
+    READ_AHEAD = 200
+
+    def __init__(self, book: FactBook, reports: list[ReportRow]):
+        self._book = book
+        self._order = list(dict.fromkeys(r.id for r in reports))
+        self._by_id = {r.id: r for r in reports}
+        self._pos = {rid: i for i, rid in enumerate(self._order)}
+
+    def __getitem__(self, report_id: str) -> ReportFacts:
+        report = self._by_id[report_id]
+        rf = self._book._cache.get(report_id)
+        if rf is not None:
+            return rf
+        i = self._pos[report_id]
+        n = min(self.READ_AHEAD, self._book._cache.capacity)
+        chunk = [self._by_id[rid] for rid in self._order[i : i + n] if rid not in self._book._cache]
+        return self._book._load(chunk)[report.id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._order)
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+
 @dataclass
 class Ranking:
     """One figure across the chosen reports of a year, ranked by SQL (GROUP BY over ix_facts_rank).
@@ -201,10 +232,17 @@ class FactBook:
 
     def facts_of(self, report: ReportRow) -> ReportFacts:
         """One report's facts: from the LRU, else read from SQL."""
-        return self._cache.get(report.id) or self.load([report])[report.id]
+        return self._cache.get(report.id) or self._load([report])[report.id]
 
-    def load(self, reports: list[ReportRow]) -> dict[str, ReportFacts]:
-        """The facts of these reports: cached ones from the LRU, the rest in one query per 500."""
+    def load(self, reports: list[ReportRow]) -> Mapping[str, ReportFacts]:
+        """The facts of these reports by report id: cached ones from the LRU, the rest in one
+        query per 500. More reports than the cache holds come back as a LazyFacts that reads them
+        in chunks as they are used, so loading "every report" never holds the corpus in memory."""
+        if len(reports) > self._cache.capacity:
+            return LazyFacts(self, reports)
+        return self._load(reports)
+
+    def _load(self, reports: list[ReportRow]) -> dict[str, ReportFacts]:
         out: dict[str, ReportFacts] = {}
         missing = []
         for r in reports:

@@ -10,7 +10,7 @@ import pytest
 
 from eval.synth import generate_reports
 from eval.synthstore import parsed_from_synth
-from rag.factbook import FactBook
+from rag.factbook import FactBook, LazyFacts
 from rag.factstore import FactStore
 
 ROWS = [
@@ -97,8 +97,11 @@ def test_rank_of_named_bodies_only(store):
 def test_cache_is_bounded_and_reads_only_what_is_asked(store):
     book = FactBook(store, capacity=4)
     reps = [r for r in store.reports() if r.chosen][:10]
-    loaded = book.load(reps)
-    assert set(loaded) == {r.id for r in reps} and len(book._cache) == 4
+    loaded = book.load(reps)  # more than the cache holds: read lazily, in order
+    assert isinstance(loaded, LazyFacts) and len(book._cache) == 0
+    assert set(loaded) == {r.id for r in reps}
+    eager = FactBook(store).load(reps)
+    assert [loaded[r.id].cells for r in reps] == [eager[r.id].cells for r in reps] and len(book._cache) == 4
     assert all(loaded[r.id].report.id == r.id and loaded[r.id].cells for r in reps)
     evicted = reps[0]
     assert evicted.id not in book._cache
