@@ -248,11 +248,28 @@ def _settle_t2(code: str, cols: tuple[str, ...], cells: list[_Cell], cands, evid
         score = sum(1 for col, v in zip(cols, cand, strict=True) if v in evidence.get((code, col), ()))
         scored.append((score, cand))
     scored.sort(key=lambda sc: -sc[0])
-    if scored[0][0] == 0 or (len(scored) > 1 and scored[1][0] == scored[0][0]):
+    if scored[0][0] == 0:
         return cells
     raw = cells[0].raw
-    note = f"连写数字「{raw}」有{len(cands)}种拆分，按正文所述数字确定"
-    return [_Cell(v, raw, note=note) for v in scored[0][1]]
+    top = [cand for score, cand in scored if score == scored[0][0]]
+    if len(top) == 1:
+        note = f"连写数字「{raw}」有{len(cands)}种拆分，按正文所述数字确定"
+        return [_Cell(v, raw, note=note) for v in top[0]]
+    # Several splits agree with the narrative: a cell on which they all agree is decided (the
+    # narrative states it and the digits allow it); the others stay uncertain among those splits.
+    out = []
+    for i in range(len(cells)):
+        values = {cand[i] for cand in top}
+        if len(values) == 1:
+            out.append(
+                _Cell(
+                    values.pop(), raw, note=f"连写数字「{raw}」有{len(cands)}种拆分，本栏按正文所述数字确定"
+                )
+            )
+        else:
+            note = f"连写数字「{raw}」有{len(cands)}种拆分，正文所述数字之外仍有{len(top)}种，无法确定"
+            out.append(_Cell(None, raw, uncertain=True, note=note, alts=candidates_note(top, i)))
+    return out
 
 
 def _t2_facts(st: _Tables, template: str, warnings: list[str], evidence) -> list[Fact]:

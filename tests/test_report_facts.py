@@ -68,21 +68,23 @@ def test_uncertain_cells_keep_their_candidates(stem):
     exp, rep = _expected(stem), _parse(stem)
     got = {f.key(): f for f in rep.facts}
     for u in exp["uncertain"]:
-        for pos, col in enumerate(u["columns"]):
+        row_cols = [f.column for f in rep.facts if (f.table, f.row) == (u["table"], u["row"])]
+        for k, col in enumerate(u["columns"]):
             f = got[(u["table"], u["row"], col)]
             if not f.uncertain:
                 continue  # settled by a rule (checked above to be the expected value)
             typed = getattr(f, "candidates", None)  # this cell's value in each reading
             if typed:
-                assert u["chosen"][pos] in typed, (stem, u["row"], col, typed)
-                assert {a[pos] for a in u["alternatives"]} <= set(typed), (stem, u["row"], col)
+                assert u["chosen"][k] in typed, (stem, u["row"], col, typed)
+                assert {a[k] for a in u["alternatives"]} <= set(typed), (stem, u["row"], col)
                 continue
             cands = parse_candidates(f.note)  # whole-row readings kept in the note
             assert cands, (stem, u["row"], col, f.note)
-            rows = {tuple(c) for c in cands[0]}
-            assert tuple(u["chosen"]) in rows, (stem, u["row"])
-            assert {tuple(a) for a in u["alternatives"]} <= rows, (stem, u["row"])
-            assert cands[1] == pos
+            idx = [row_cols.index(c) for c in u["columns"]]
+            readings = {tuple(c[i] for i in idx) for c in cands[0]}
+            assert tuple(u["chosen"]) in readings, (stem, u["row"])
+            assert {tuple(a) for a in u["alternatives"]} <= readings, (stem, u["row"])
+            assert cands[1] == row_cols.index(col)
 
 
 @pytest.mark.parametrize("stem", STEMS)
