@@ -87,7 +87,7 @@ class AskRequest(BaseModel):
         history = None
         if self.history:
             history = [
-                h if isinstance(h, str) else h.model_dump(mode="json", exclude_none=True) for h in self.history
+                h if isinstance(h, str) else h.model_dump(mode="json", exclude_unset=True) for h in self.history
             ]
         return {
             "question": self.question,
