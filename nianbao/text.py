@@ -416,8 +416,10 @@ def normalize_document(text: str) -> NormText:
 
 
 # ------------------------------------------------------------------ short strings
+@lru_cache(maxsize=8192)
 def normalize_line(text: str) -> str:
-    """Matching form without clutter removal (for short strings: labels, headings, passages)."""
+    """Matching form without clutter removal (for short strings: labels, headings, passages;
+    cached, since table labels and cells repeat)."""
     return _run(text or "", clutter=False, simplify=True).s
 
 
@@ -452,6 +454,7 @@ def clutter_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+@lru_cache(maxsize=8192)
 def clean_original(text: str) -> str:
     """The report's own words for quoting and labels: original characters (a traditional-character
     report stays traditional, DESIGN.md), only rendering artifacts removed: compatibility
