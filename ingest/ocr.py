@@ -11,7 +11,6 @@ process (tests, re-ingest) does not pay for OCR twice.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import threading
 from functools import lru_cache
@@ -34,10 +33,12 @@ _EDGE_JUNK = re.compile(r"^[.．,，·°'`\"“”:：;；_~]+|[.．,，·°'`\"
 
 @lru_cache(maxsize=1)
 def engine():  # noqa: ANN201 - rapidocr's type
-    """The recogniser, built once per process (threads: NIANBAO_OCR_THREADS, default all cores)."""
+    """The recogniser, built once per process (threads: settings.ocr_threads, NIANBAO_OCR_THREADS)."""
     from rapidocr_onnxruntime import RapidOCR
 
-    threads = int(os.environ.get("NIANBAO_OCR_THREADS", "0") or 0) or -1
+    from nianbao.settings import get_settings
+
+    threads = get_settings().ocr_threads or -1
     return RapidOCR(
         text_score=0.0,  # keep low-confidence reads: the table reader decides, with the confidence
         box_thresh=0.3,  # single small digits (a lone 0) score low in detection
