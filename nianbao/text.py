@@ -230,6 +230,12 @@ def _compat_maps() -> tuple[dict[int, str], re.Pattern]:
     return one, re.compile("[" + "".join(re.escape(ch) for ch in multi) + "]")
 
 
+@lru_cache(maxsize=1)
+def _compat_present() -> re.Pattern:
+    """Any character `fold_compat` changes one for one (the common Chinese punctuation is not one)."""
+    return re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(_compat_maps()[0])) + "]")
+
+
 def _compat_sub(m: re.Match) -> str:
     ch = m.group(0)
     return "" if ch in _ZERO_WIDTH else unicodedata.normalize("NFKC", ch)
@@ -279,7 +285,7 @@ class _Mapped:
     def sub(self, rx: re.Pattern, repl) -> None:  # noqa: ANN001 - literal str or callable
         s, pos = self.s, self.pos
         out: list[str] = []
-        opos: list[int] = []
+        spans: list[tuple[int, int, str]] = []
         last = 0
         fn = repl if callable(repl) else None
         for m in rx.finditer(s):
@@ -288,18 +294,26 @@ class _Mapped:
             if r == s[a:b]:
                 continue
             out.append(s[last:a])
-            opos += pos[last:a]
             out.append(r)
+            spans.append((a, b, r))
+            last = b
+        if not out:
+            return
+        out.append(s[last:])
+        self.s = "".join(out)
+        if all(len(r) == b - a for a, b, r in spans):
+            return  # one character for one: the offsets stay
+        opos: list[int] = []
+        last = 0
+        for a, b, r in spans:
+            opos += pos[last:a]
             if len(r) == b - a:
                 opos += pos[a:b]
             elif r:
                 opos += [pos[a] if a < len(pos) else (pos[-1] + 1 if pos else 0)] * len(r)
             last = b
-        if not out:
-            return
-        out.append(s[last:])
         opos += pos[last:]
-        self.s, self.pos = "".join(out), opos
+        self.pos = opos
 
     def drop_spans(self, spans: list[tuple[int, int]]) -> None:
         """Drop characters whose original index falls in one of `spans` (only before any sub)."""
@@ -311,11 +325,14 @@ class _Mapped:
         self.pos = [i for i in self.pos if keep[i]]
         self.s = "".join(self.s[i] for i in self.pos)
 
-    def translate(self, table: dict[int, str]) -> None:  # 1:1 maps only
-        self.s = self.s.translate(table)
+    def translate(self, table: dict[int, str], present: re.Pattern) -> None:  # 1:1 maps only
+        if present.search(self.s):  # translate with a large table is slow: only when needed
+            self.s = self.s.translate(table)
 
 
 _WIDTH_ONE = str.maketrans({k: v for k, v in _FULL_ASCII.items() if len(v) == 1})
+_WIDTH_PRESENT = re.compile("[" + "".join(re.escape(k) for k, v in _FULL_ASCII.items() if len(v) == 1) + "]")
+
 _ASCII_TO_FW = {",": "，", ":": "：", ";": "；", "(": "（", ")": "）", "?": "？", "!": "！"}
 
 
@@ -341,7 +358,7 @@ def _run(text: str, *, clutter: bool, simplify: bool, markup: bool = True, width
     if clutter:
         mt.drop_spans(clutter_spans(text))
     one, multi = _compat_maps()
-    mt.translate(one)
+    mt.translate(one, _compat_present())
     mt.sub(multi, _compat_sub)
     if markup:
         if "&" in mt.s:
@@ -357,7 +374,7 @@ def _run(text: str, *, clutter: bool, simplify: bool, markup: bool = True, width
         mt.sub(_PINYIN_RE, _pinyin_sub)
     if simplify:
         _simplify(mt)
-    mt.translate(_WIDTH_ONE)
+    mt.translate(_WIDTH_ONE, _WIDTH_PRESENT)
     for rx, repl in (
         (_PARENS, lambda m: f"（{m.group(1)}）"),
         (_FW_PARENS, lambda m: f"（{m.group(1) or m.group(2)}）"),
