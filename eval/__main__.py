@@ -54,6 +54,14 @@ def build_parser() -> argparse.ArgumentParser:
     ben.add_argument("--seed", type=int, default=0)
     ben.add_argument("--queries", type=int, default=60, help="questions timed per size")
     ben.add_argument("--work", help="folder for corpora and stores (default: a temporary one)")
+    ben.add_argument(
+        "--scale",
+        action="store_true",
+        help="store/answering scale bench (eval.scalebench): synthetic reports straight into the stores, "
+        "stand-in passage vectors; e.g. --sizes 1000,10000,100000",
+    )
+    ben.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite", help="with --scale")
+    ben.add_argument("--per-kind", type=int, default=20, help="with --scale: questions timed per kind")
     lo = sub.add_parser("load", help="bounded loopback load test of POST /api/ask (p95, req/s, errors)")
     lo.add_argument("--users", type=int, default=50)
     lo.add_argument("--seconds", type=float, default=60)

@@ -274,9 +274,39 @@ def main_bench(args) -> int:  # noqa: ANN001
     from nianbao.settings import PROJECT_ROOT
 
     out = Path(args.out) if args.out else PROJECT_ROOT / "docs" / "bench.json"
+    if getattr(args, "scale", False):
+        return main_scale(args, out)
     result = run_bench(args.sizes, Path(args.work) if args.work else None, args.seed, args.queries)
     print(format_markdown(result))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+    print(f"wrote {out}")
+    return 0
+
+
+def main_scale(args, out: Path) -> int:  # noqa: ANN001
+    """`--scale`: eval.scalebench; its result goes under "scale" -> backend in the JSON file, beside
+    the rendered-corpus figures already there."""
+    from eval.scalebench import format_markdown, run_scale
+
+    tmp = None
+    work = Path(args.work) if args.work else None
+    if work is None:
+        tmp = tempfile.TemporaryDirectory(prefix="nianbao-scale-")
+        work = Path(tmp.name)
+    try:
+        result = run_scale(args.sizes, work, args.seed, args.per_kind, args.backend)
+    finally:
+        if tmp is not None:
+            tmp.cleanup()
+    print(format_markdown(result))
+    doc = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}
+    scale = doc.setdefault("scale", {})
+    have = {r["size"]: r for r in scale.get(args.backend, {}).get("sizes", [])}
+    have.update({r["size"]: r for r in result["sizes"]})
+    result["sizes"] = [have[k] for k in sorted(have)]
+    scale[args.backend] = result
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
     print(f"wrote {out}")
     return 0

@@ -200,17 +200,32 @@ def mark_chosen(conn: Connection, body: str, year: int) -> None:
     if conn.dialect.name == "postgresql":  # two writers of one body and year: mark one after the other
         key = f"nianbao-chosen:{body}:{year}"
         conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": key})
-    q = (
-        select(reports.c.id)
-        .where(reports.c.body == body, reports.c.year == year)
-        .order_by(reports.c.n_facts.desc(), reports.c.id.desc())
-        .limit(1)
+    q = select(reports.c.id, reports.c.n_facts, reports.c.chosen).where(
+        reports.c.body == body, reports.c.year == year
     )
-    best = conn.execute(q).scalar()
-    where = (reports.c.body == body) & (reports.c.year == year)
-    conn.execute(update(reports).where(where & (reports.c.id != best)).values(chosen=False))
-    if best is not None:
-        conn.execute(update(reports).where(reports.c.id == best).values(chosen=True))
+    rows = conn.execute(q).all()
+    if not rows:
+        return
+    best = max(rows, key=lambda r: (r.n_facts, r.id)).id
+    for r in rows:  # only the flags that change are written (one report per pair is the rule)
+        if bool(r.chosen) != (r.id == best):
+            conn.execute(update(reports).where(reports.c.id == r.id).values(chosen=r.id == best))
+
+
+_FACT_COLS = (
+    "report_id", "body", "year", "table_no", "row", "col", "value", "unit", "raw", "row_label",
+    "column_label", "page", "line", "blank", "computed", "uncertain", "note",
+)  # fmt: skip
+
+
+def _insert_facts(conn: Connection, rows: list[tuple]) -> None:
+    """Facts are most of a store's rows (~200 a report): one driver-level executemany, without
+    SQLAlchemy's per-row parameter processing (a third of the write time otherwise)."""
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    prep = conn.dialect.identifier_preparer
+    cols = ", ".join(prep.quote(c) for c in _FACT_COLS)
+    sql = f"INSERT INTO facts ({cols}) VALUES ({', '.join([mark] * len(_FACT_COLS))})"
+    conn.exec_driver_sql(sql, rows)
 
 
 class FactStore:
@@ -242,7 +257,9 @@ class FactStore:
                 return self.replace_report(parsed, passage_ids, replaces, c)
         rid = parsed.report_id
         touched = set()
-        for old in {rid, *(replaces or [])}:
+        olds = {rid, *(replaces or [])}
+        present = conn.execute(select(reports.c.id).where(reports.c.id.in_(sorted(olds)))).scalars().all()
+        for old in present:
             touched |= self._delete(conn, old, mark=False)
         m = parsed.meta
         conn.execute(
@@ -254,16 +271,14 @@ class FactStore:
             )
         )
         if parsed.facts:
-            conn.execute(
-                insert(facts),
+            _insert_facts(
+                conn,
                 [
-                    dict(report_id=rid, body=m.body, year=m.year, table_no=f.table, row=f.row, col=f.column,
-                         value=f.value, unit=f.unit, raw=f.raw, row_label=f.row_label, column_label=f.column_label,
-                         page=f.page, line=f.line, blank=f.blank, computed=f.computed, uncertain=f.uncertain,
-                         note=f.note)
+                    (rid, m.body, m.year, f.table, f.row, f.column, f.value, f.unit, f.raw, f.row_label,
+                     f.column_label, f.page, f.line, f.blank, f.computed, f.uncertain, f.note)
                     for f in parsed.facts
                 ],
-            )
+            )  # fmt: skip
         if parsed.violations:
             conn.execute(
                 insert(violations),

