@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install the system packages the tests need (Debian): chromium and CJK fonts (browser tests), PostgreSQL (SQL store tests).
+# Install the system packages the tests need (Debian): chromium and CJK fonts (browser tests, pages printed to PDF),
+# PostgreSQL (SQL store tests), poppler-utils and img2pdf (scanned renderings for the OCR tests).
 # Idempotent; does nothing when they are already there.
 set -euo pipefail
 need=()
@@ -9,6 +10,9 @@ if ! fc-list 2>/dev/null | grep -qi "noto.*cjk"; then need+=(fonts-noto-cjk); fi
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then
   need+=(postgresql)
 fi
+# Format-invariance tests: scans made from PDFs (pdftoppm from poppler-utils, img2pdf)
+command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+command -v img2pdf >/dev/null 2>&1 || need+=(img2pdf)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
