@@ -291,6 +291,11 @@ class Answerer:
                 return self._final(q, "not_found", text, [], warnings)
             notes.append(f"库中没有{missing}的报告，以下只回答已有年份。")
 
+        if q.not_tabulated:
+            return self._final(q, "not_found", notes, [], warnings)
+        if len(q.bodies) >= 2 and not (q.figures or q.measure) and q.operation == "compare" and not q.wants_narrative:
+            text = [f"您想比较{'、'.join(escape_md(b) for b in q.bodies)}的哪一项、哪一年？", f"可以比较的内容：{figure_kinds()}"]
+            return self._final(q, "clarify", text, [], ["问题没有说比较哪一项"])
         unsure = bool(q.figures or q.measure) and q.confidence < FIGURE_CONFIDENCE
         wants_facts = bool(q.figures or q.measure) and not unsure
         fact_res = None
@@ -318,9 +323,9 @@ class Answerer:
             if missing:
                 return self._final(q, "not_found", [*notes, missing], [], warnings)
             if unsure and not stated:
-                return self._unsure(q, catalog)
+                return self._unsure(q, catalog, hits)
         elif unsure and not hits:
-            return self._unsure(q, catalog)
+            return self._unsure(q, catalog, hits)
 
         if q.qualifiers and q.figures and fact_res is not None:
             words = "、".join(f"「{escape_md(w)}」" for w in q.qualifiers)
@@ -457,14 +462,18 @@ class Answerer:
         quote (the stating one first), the numbers as `figures` entries, and a not-found text when
         the asked unit (天, 个 …) is stated nowhere near the question's words."""
         strip = [a for b in catalog.bodies for a in catalog.bodies[b]]
-        terms = content_terms(q.norm, strip)
+        # a figure question understanding could not place is about its unplaced words, not 「申请」
+        unplaced = q.confidence < FIGURE_CONFIDENCE
+        terms = content_terms(q.unexplained if unplaced else q.norm, strip)
         unit = asked_unit(q.norm)
         pool = self.retriever.search(
             q, bodies=q.bodies or None, years=q.years or None, k=MAX_PASSAGES * 3, strip=strip, checked=True
         )
         best: dict[str, tuple] = {}  # report -> (number, hit)
         for h in [*hits, *pool]:
-            nums = stated_numbers(h.passage.search_text or "", terms, unit, tuple(q.qualifiers))
+            if not terms and not (q.section and h.top_section == q.section):
+                continue  # no Chinese content words (an English question): only the section it names
+            nums = stated_numbers(h.passage.search_text or "", terms, unit, tuple(q.qualifiers), 1 if unplaced else 2)
             if nums and (h.passage.report_id not in best or nums[0].score > best[h.passage.report_id][0][0].score):
                 best[h.passage.report_id] = (nums, h)
         if not best:
@@ -503,10 +512,15 @@ class Answerer:
             "（正文所述数字，表格不含此项；原句见下文引述）。"
         )
 
-    def _unsure(self, q: Query, catalog: Catalog) -> Answer:
+    def _unsure(self, q: Query, catalog: Catalog, hits: list[Hit]) -> Answer:
         """The figure is not identified: say which words could not be placed and offer the nearest
-        template figures instead of guessing one."""
+        template figures instead of guessing one. A question about what a counted case was about
+        is answered plainly: the tables hold counts only."""
         from rag.figuremeaning import nearest_figures
+
+        if q.asks_content and not hits:
+            text = ["年报表格只有件数，不载明具体案件或申请的内容；报告正文中也没有找到相关说明。"]
+            return self._final(q, "not_found", text, [], [])
 
         near = nearest_figures(q.unexplained or q.norm, k=3)
         offer = "、".join(f"「{label}」" for _, _, label in near)

@@ -51,6 +51,7 @@ class Figure:
     line: int | None = None
     report: str = ""
     derived: bool = False
+    source: str = "table"  # "table" (a cell or arithmetic on cells) | "text" (a number the narrative states)
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -375,6 +376,11 @@ class _Answer:
                 self.warnings.append(msg)
                 if v.rule == TEXT_TABLE_RULE:
                     self.quotes.extend((rid, m) for m in _QUOTED.findall(v.message))
+                    if v.printed is not None:  # the narrative's own figure, beside the table's
+                        self.figures.append(
+                            Figure(rf.report.body, rf.report.year, None, None, None, v.printed, "件",
+                                   "正文所述", report=rid, source="text")
+                        )  # fmt: skip
                 if not all(tuple(c) in self.explained.get(rid, set()) for c in v.cells):
                     involved = [rf.cells[tuple(c)] for c in v.cells if tuple(c) in rf.cells]
                     marks = self.cites.marks([self.cite_fact(f, rf.report) for f in involved])

@@ -97,6 +97,8 @@ class Query:
     assumptions: list[str] = field(default_factory=list)
     unexplained: str = ""  # the question's words no part of understanding accounted for
     relative_years: bool = False  # 「去年」 with no body to count from: the year is a guess
+    asks_content: bool = False  # asks what a counted case was about (the tables hold only counts)
+    not_tabulated: bool = False  # asks a split no table makes (复议 by applicant): say so, state no figure
 
     def explain(self) -> str:
         """The plan in plain words: the same text the chat shows under 「我是这样理解的」."""

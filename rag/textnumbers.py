@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from nianbao.text import to_simplified
 
 _UNITS = "万元|元|人次|个工作日|工作日|件|个|条|篇|次|期|场|家|人|项|天|日|名|批|份|起|例|期|%"
-_ASKED_UNIT = re.compile(r"(?:多少|几)\s*(" + _UNITS + r")")
+_ASKED_UNIT = re.compile(r"(?:多少|几)\s*(" + _UNITS + r")|(件|个|条|篇|次|项|人)数")
 _RATE = re.compile(r"合格率|比例|占比|百分之|百分比|率")
 _MONEY = re.compile(r"多少钱|收了多少|收取|费用|收费|交钱|fee")
-_COUNTISH = re.compile(r"多少|几|数量|how many|how much|number of")
+_COUNTISH = re.compile(r"多少|几|数量|总数|[件个条篇次项人]数|how many|how much|number of")
 _NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*(余|多)?\s*(" + _UNITS + r")")
 _SENT = re.compile(r"[^。；;！!？?\n]+[。；;！!？?]?")
-_CLAUSE = re.compile(r"[，,、：:]")
+_CLAUSE = re.compile(r"[，,：:]")
 # Words of a question that say nothing about what is counted.
 _STOP = re.compile(
     r"\d+|年度?|多少|几|一共|总共|共|有|是|的|了|吗|呢|个|条|篇|件|次|天|名|家|项|哪些|什么|怎么|如何|情况|报告|政府|人民"
@@ -46,7 +46,7 @@ def asked_unit(norm: str) -> str | None:
     """The unit a count question asks in: 个 for 「几个」, % for a rate, 元 for money; None = any."""
     m = _ASKED_UNIT.search(norm)
     if m:
-        return m.group(1)
+        return m.group(1) or m.group(2)
     if _RATE.search(norm):
         return "%"
     if _MONEY.search(norm):
@@ -79,14 +79,14 @@ def content_terms(norm: str, strip: list[str]) -> set[str]:
 
 
 def stated_numbers(
-    text: str, terms: set[str], unit: str | None, must: tuple[str, ...] = ()
+    text: str, terms: set[str], unit: str | None, must: tuple[str, ...] = (), need: int = 2
 ) -> list[StatedNumber]:
     """Every number of `text` (simplified) in the asked unit whose clause shares content words
-    with the question (two, or all of them when the question has fewer) and holds every `must`
+    with the question (`need`, or all of them when the question has fewer) and holds every `must`
     word (a qualifier such as 书面), best first."""
     out: list[StatedNumber] = []
     ok_units = _FAMILY.get(unit, {unit}) if unit else None
-    need = min(2, len(terms)) or 1
+    need = min(need, len(terms))  # no terms (an English question): the caller restricts to a section
     for sent in _SENT.findall(text):
         sent_terms = _bigrams(sent)
         for clause in _CLAUSE.split(sent):
@@ -97,7 +97,7 @@ def stated_numbers(
                 if u in ("年", "月") or (u == "日" and re.search(r"月\s*$", clause[: m.start()])):
                     continue
                 near = len(terms & _bigrams(clause))
-                if not near or not all(w in clause for w in must):
+                if (terms and not near) or not all(w in clause for w in must):
                     continue
                 score = 3 * near + len(terms & sent_terms)
                 out.append(

@@ -474,10 +474,12 @@ def understand(
     if applicants and figs and all(f.table == "四" for f in figs):
         q.notes.append("年报表四（行政复议、行政诉讼）不按申请人类型分列，表中没有按申请人区分的复议、诉讼件数。")
         figs, applicants = [], []
+        q.not_tabulated = True
     q.applicants = applicants
     q.figures = _apply_columns(figs, cols, applicants)
     if q.figures and _CONTENT.search(norm):
         q.confidence = 0.3  # 「纠正的那一件是什么事」: the tables hold counts, not what a case was about
+        q.asks_content = True
         q.assumptions.append("问的是具体内容，年报表格只有件数")
     measures = list(cols["measure"])
     if not measures and _SHARE.search(norm) and (_GRANTED_PARTIAL.search(norm) or _WITH_PARTIAL.search(norm)):
@@ -575,7 +577,7 @@ def _unexplained(norm: str, spans: list[tuple[int, int]]) -> str:
     for s, e in spans:
         for j in range(s, min(e, len(chars))):
             chars[j] = " "
-    return _FILLER.sub("", "".join(chars))
+    return re.sub(r"\s+", " ", _FILLER.sub(" ", "".join(chars))).strip()
 
 
 def _judge(
@@ -586,18 +588,19 @@ def _judge(
     for (「因为手里没有这个信息而答复不了」), is a guess: a confident wrong figure is worse than asking."""
     rest = _unexplained(norm, spans)
     for name in q.unknown_bodies:  # a body the store lacks is answered as such, not as an unknown figure
-        rest = rest.replace(_FILLER.sub("", normalize_question(name)), "")
-    q.unexplained = rest
+        rest = re.sub(r"\s+", " ", rest.replace(_FILLER.sub(" ", normalize_question(name)).strip(), " ")).strip()
+    q.unexplained = rest  # fragments, space-separated
+    rest = rest.replace(" ", "")
     weak_only = defaulted or all(k in _WEAK_WORDS for _, _, k in hits if _is_row_hit(k))
     least = 3
     if [(f.table, f.row) for f in q.figures] == [("三", "new")] and not _APPLY.search(norm):
         weak_only, least = True, 2  # 「收到群众诉求多少件」: something received, not information requests
     if rest and len(rest) >= least and weak_only:
         q.confidence = 0.3
-        q.assumptions.append(f"问题中的「{rest}」对应不到年报表格中的栏目")
+        q.assumptions.append(f"问题中的「{'…'.join(q.unexplained.split())}」对应不到年报表格中的栏目")
     elif rest and len(rest) >= 6:
         q.confidence = 0.7
-        q.assumptions.append(f"问题中的「{rest}」未用于查表")
+        q.assumptions.append(f"问题中的「{'…'.join(q.unexplained.split())}」未用于查表")
 
 
 def _is_row_hit(key: str) -> bool:
