@@ -217,3 +217,18 @@ def test_staff_override_of_body_and_year(tmp_path):
     assert (rep.meta.body, rep.meta.year) == ("平潭综合实验区", 2021)
     with pytest.raises(RejectedFile):
         parse_file(path, body="衡山县人民政府", year=1899)
+
+
+def test_cli_override_flags(tmp_path, capsys):
+    import json
+
+    from ingest.__main__ import main
+
+    path = _retitled(tmp_path, "年度报告")
+    assert main(["facts", str(path)]) == 1  # no body anywhere: rejected, with the reason
+    assert "--body" in capsys.readouterr().err
+    assert main(["facts", "--body", "衡山县人民政府", "--year", "2023", str(path)]) == 0
+    rec = json.loads(capsys.readouterr().out.splitlines()[0])
+    assert (rec["body"], rec["year"]) == ("衡山县人民政府", 2023)
+    with pytest.raises(SystemExit):
+        main(["--year", "2023", str(tmp_path), str(path)])  # --year names one file's year
