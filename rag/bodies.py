@@ -217,7 +217,7 @@ class BodyIndex:
     places: dict[str, dict[str, tuple[int, str]]] = field(default_factory=dict)  # bare core -> cands
     offices: dict[str, dict[str, tuple[int, str]]] = field(default_factory=dict)  # core -> office cands
     sound: dict[tuple[str, str], list[tuple[str, tuple[str, ...]]]] = field(default_factory=dict)
-    typo: dict[str, list[str]] = field(default_factory=dict)  # 淮?市 -> [淮安市]
+    typo: dict[str, list[str]] = field(default_factory=dict)  # 淮?市 -> [淮安市]; 淮? -> [淮安]
     english: dict[str, list[str]] = field(default_factory=dict)  # huaian -> [淮安]
     levels_of: dict[str, set[str]] = field(default_factory=dict)  # bare core -> its levels
     parts: dict[str, tuple[str, str]] = field(default_factory=dict)  # key -> (places, organ word)
@@ -387,6 +387,8 @@ def _build_fuzzy(idx: BodyIndex) -> None:
     for core, _cands in idx.places.items():
         if len(core) < 2:
             continue
+        for i in range(len(core)):
+            idx.typo.setdefault(core[:i] + "?" + core[i + 1 :], []).append(core)
         py = "".join(syllables(core))
         if len(syllables(core)) >= 2:
             idx.english.setdefault(py, []).append(core)
@@ -492,6 +494,7 @@ def _organ_at(norm: str, e: int) -> tuple[str, str] | None:
 
 
 _LEVEL_FIRST = {w[0] for w in _LEVEL_WORDS}
+_LEVEL_CHARS = {w[-1] for w in _LEVEL_WORDS}
 
 
 def _level_at(norm: str, e: int) -> str | None:
@@ -563,25 +566,33 @@ def _sound_hits(norm: str, idx: BodyIndex, mask: list[bool]) -> list[_Hit]:
 
 
 def _typo_hits(norm: str, idx: BodyIndex, mask: list[bool]) -> list[_Hit]:
-    """青岗市 for 青岚市: one character off in a place followed by its level word."""
+    """青岗市 / 青岗政府 for 青岚市: one character off in a place followed by its level word or by
+    an organ word the place has (政府, 教育局)."""
     hits = []
     for j in range(2, len(norm)):
+        anchors = []
         lv = _level_at(norm, j)
-        if not lv:
-            continue
-        for k in (2, 3, 4):
-            s = j - k
-            e = j + len(lv)
-            if s < 0 or not _free(mask, s, e) or not all(_CJK.match(c) for c in norm[s:j]):
-                continue
-            x = norm[s:j]
-            if is_word(x) or is_word(x + lv):
-                continue
-            for p in range(k):
-                for full in idx.typo.get(x[:p] + "?" + x[p + 1 :] + lv, ()):
-                    if _neighbour_words(norm, [s + p], full, s):
-                        continue
-                    hits.append(_Hit(s, e, idx.keys[full], "typo", full, norm[s:e]))
+        if lv:
+            anchors.append((lv, lv))
+        org = _organ_at(norm, j)
+        if org:
+            anchors.append(("", org[0]))
+        for level, word in anchors:
+            for k in (2, 3, 4):
+                s, e = j - k, j + len(word)
+                if s < 0 or not _free(mask, s, e) or not all(_CJK.match(c) for c in norm[s:j]):
+                    continue
+                x = norm[s:j]
+                if is_word(x) or is_word(x + word) or x in N.GENERIC_PLACES:
+                    continue
+                if not level and x[-1] in _LEVEL_CHARS:  # 我区政府, 全市政府: no place name before 政府
+                    continue
+                for p in range(k):
+                    for found in idx.typo.get(x[:p] + "?" + x[p + 1 :] + level, ()):
+                        key = found if level else found + word
+                        if key not in idx.keys or _neighbour_words(norm, [s + p], key, s):
+                            continue
+                        hits.append(_Hit(s, e, idx.keys[key], "typo", key, norm[s:e]))
     return hits
 
 

@@ -342,6 +342,16 @@ def test_one_character_typos_before_the_level_word(seed):
         else:
             _resolves(q, b.name, note=True)
             checked += 1
+        # anchored by an organ word instead: 青岗政府 (one core only may be one character away)
+        cores = [_stem(o) for o in bodies if len(_stem(o)) == len(new)]
+        if [c for c in cores if sum(x != y for x, y in zip(c, new, strict=True)) == 1] != [stem]:
+            continue
+        question = TEMPLATES[0].format(new + "政府")
+        q = understand(question, cat)
+        if _in_real_word(question, pos) or is_word(new + "政府"):
+            assert b.name not in q.bodies, question
+        else:
+            _resolves(q, b.name, note=True)
     assert checked >= 15
 
 
