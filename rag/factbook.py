@@ -166,6 +166,8 @@ class Ranking:
 
 
 CACHE_REPORTS = 256  # reports whose facts stay in memory (~0.1 MB each)
+YEAR_BULK = 8  # single report lookups in one year before that year's chosen reports are read at once
+MAX_CHOSEN = 50_000  # report rows kept for lookups (~1 KB each) before the lookup cache starts over
 
 
 class FactBook:
@@ -176,11 +178,13 @@ class FactBook:
         self.store = store
         self._cache = ReportCache(capacity)
         self._chosen: dict[tuple[str, int], ReportRow | None] = {}
+        self._misses: dict[int, int] = {}  # single-pair lookups per year since the last refresh
         self._reports: list[ReportRow] | None = None
 
     def refresh(self) -> None:
         self._cache.clear()
         self._chosen.clear()
+        self._misses.clear()
         self._reports = None
 
     @property
@@ -191,12 +195,19 @@ class FactBook:
         return self._reports
 
     def report(self, body: str, year: int) -> ReportRow | None:
-        """The report of one body and year (the one with most facts when several were ingested)."""
+        """The report of one body and year (the one with most facts when several were ingested).
+        One indexed query per new pair; a year asked about body after body (a ranking walking
+        every body) is read whole after YEAR_BULK misses, in one query."""
         key = (body, int(year))
         if key not in self._chosen:
-            if len(self._chosen) > 50_000:
+            if len(self._chosen) > MAX_CHOSEN:
                 self._chosen.clear()
-            self._chosen.update(self._chosen_reports([body], int(year)))
+                self._misses.clear()
+            misses = self._misses[key[1]] = self._misses.get(key[1], 0) + 1
+            if misses == YEAR_BULK:
+                self._chosen.update(self._chosen_reports(None, key[1]))
+            else:
+                self._chosen.update(self._chosen_reports([body], key[1]))
             self._chosen.setdefault(key, None)
         return self._chosen[key]
 
@@ -211,10 +222,10 @@ class FactBook:
                 self._chosen.setdefault((b, int(year)), None)
         return [r for b in dict.fromkeys(bodies) if (r := self._chosen.get((b, int(year)))) is not None]
 
-    def _chosen_reports(self, bodies: list[str], year: int) -> dict[tuple[str, int], ReportRow]:
-        q = select(reports_table).where(
-            reports_table.c.body.in_(bodies), reports_table.c.year == year, reports_table.c.chosen
-        )
+    def _chosen_reports(self, bodies: list[str] | None, year: int) -> dict[tuple[str, int], ReportRow]:
+        q = select(reports_table).where(reports_table.c.year == year, reports_table.c.chosen)
+        if bodies is not None:
+            q = q.where(reports_table.c.body.in_(bodies))
         with self.store.engine.connect() as c:
             return {(r.body, r.year): r for r in map(FactStore._report_row, c.execute(q).mappings())}
 
