@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ingest import labels
+from nianbao.template import T2_COLUMNS
 from nianbao.text import normalize_document, normalize_line
 from nianbao.types import Grid
 
@@ -103,11 +105,32 @@ def _rows_from_run(line_norm: str, lineno: int) -> list[RawRow]:
             carry = label + carry
             continue
         unit = next((u for u in ("万元", "元") if line_norm.startswith(u, m.end())), "")
-        out.append(RawRow(label.strip(), run.split(), label.strip(), None, lineno, joined=True, unit=unit))
+        label = label.strip()
+        out.append(RawRow(label, run.split(), display_label(label), None, lineno, joined=True, unit=unit))
     tail = carry + line_norm[label_start:]
     if tail.strip():
         out.append(RawRow(tail.strip(), [], tail.strip(), None, lineno, joined=True))
     return out
+
+
+@lru_cache(maxsize=1)
+def _header_end() -> re.Pattern:
+    words = sorted({a for c in T2_COLUMNS.values() for a in c.aliases} | {"信息内容"}, key=len, reverse=True)
+    t2 = "|".join(re.escape(w) + r"(?:（[^（）]{0,12}）)?" for w in words)
+    t3 = r"(?:自然人|商业企业|科研机构|社会公益组织|法律服务机构|其他|总计|申请人情况)(?=[一二三四]、|（[一二三四五六七]）)"
+    return re.compile(f"(?:{t2}|{t3})")
+
+
+def display_label(label: str) -> str:
+    """A crawler row's label without the table headers run into it (「…现行有效件数规章」 -> 「规章」,
+    「…法律服务机构其他一、本年新收…」 -> 「一、本年新收…」): the label cited to users. Matching keeps
+    the whole label (the headers tell the template and the columns)."""
+    last = None
+    for m in _header_end().finditer(label):
+        last = m
+    if last is None or len(label) - last.end() < 2:
+        return label
+    return label[last.end() :]
 
 
 def table_region(lines_norm: list[str]) -> tuple[int, int, int, int] | None:
