@@ -39,6 +39,12 @@ def build_parser() -> argparse.ArgumentParser:
     syn.add_argument(
         "--noise", action="store_true", help="traditional characters, pinyin, doubled punctuation, clutter"
     )
+    syn.add_argument(
+        "--variants",
+        action="store_true",
+        help="row labels as real reports print them (eval/synth/variants.py: an independent list of "
+        "wordings, typos, split labels, lost headers); measure with `eval parse`",
+    )
 
     par = sub.add_parser("parse", help="parse accuracy of ingest.parse against synthetic truth")
     par.add_argument("--reports", required=True)
@@ -84,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         from eval.synth.render import LAYOUTS
 
         layouts = args.layouts or list(LAYOUTS)
-        reports = generate_reports(args.n, args.seed, args.violations, layouts, args.noise)
+        reports = generate_reports(args.n, args.seed, args.violations, layouts, args.noise, args.variants)
         counts = write_corpus(args.out, reports, qa_seed=args.seed, progress=True)
         print(
             f"wrote {len(reports)} reports to {args.out}/reports, truth to {args.out}/truth, "

@@ -9,6 +9,7 @@ a missed rule, an OCR misread). The template's rules (R0–R4, `ingest.validate`
   doing, not the report's: those cells become uncertain, with every reading kept as candidates;
   where every reading agrees, the report itself is inconsistent and the violation stands;
 - a whole column equal to its neighbour while a rule fails is a slid column: uncertain;
+- a blank cell (read as 0) in a rule that fails may be a lost figure: uncertain;
 - OCR'd cells carry the recogniser's confidence; a cell that is not confirmed by a rule that
   holds (changing it would break that rule) and not read with high confidence is uncertain.
 """
@@ -138,6 +139,15 @@ def slid_columns(facts: list[Fact], template: str) -> list[Fact]:
         return facts
     why = "整列数字与相邻一列完全相同且勾稽关系不成立，疑为空白单元格造成的错列"
     return [_uncertain(f, [f.value], why) if f.key() in bad else f for f in facts]
+
+
+def blanks_in_broken_rules(facts: list[Fact], template: str) -> list[Fact]:
+    """A blank cell is read as 0 because the report leaves zeros blank; where a rule it takes part
+    in fails, the blank may be a lost figure instead (a label the parse did not place, a cell the
+    text lost), so it is uncertain, with 0 kept as a candidate."""
+    broken = {c for v in validate(facts, template) if v.rule in _CHECKED_RULES for c in v.cells}
+    why = "空白单元格按0计，但所在勾稽关系不成立，无法确定是否为0"
+    return [_uncertain(f, [0], why) if f.blank and f.key() in broken else f for f in facts]
 
 
 # ------------------------------------------------------------------------------ OCR confidence

@@ -513,7 +513,7 @@ def extract_facts(doc: LoadedDocument, sections: list[Section] | None = None) ->
         res = facts_from_rows(rows_from_text(doc.text, lines_norm), evidence)
         if best is None or _score(res) > _score(best):
             best = res
-    best.facts = referee.slid_columns(best.facts, best.template)
+    best.facts = referee.blanks_in_broken_rules(referee.slid_columns(best.facts, best.template), best.template)
     return best
 
 
@@ -533,6 +533,7 @@ def _refereed(doc: LoadedDocument, lines_norm, evidence) -> TableResult:  # noqa
     chosen, _ = referee.choose(readings)
     facts = referee.dispute(chosen.facts, chosen.template, readings)
     facts = referee.slid_columns(facts, chosen.template)
+    facts = referee.blanks_in_broken_rules(facts, chosen.template)
     facts = referee.check_ocr(facts, chosen.template)
     warnings = list(chosen.warnings)
     n_ocr = sum(1 for f in facts if f.source == "ocr" and f.uncertain)

@@ -34,6 +34,8 @@ class SynthReport:
     planted: list[str] = field(default_factory=list)
     violations: list[dict] = field(default_factory=list)
     noise: bool = False
+    variants: bool = False  # row labels as real reports print them (eval.synth.variants)
+    variant_kinds: list[str] = field(default_factory=list)
     stem: str = ""
     seed: int = 0
 
@@ -54,6 +56,7 @@ class SynthReport:
             "template": self.template,
             "layout": self.layout,
             "noise": self.noise,
+            "variants": self.variant_kinds,
             "facts": [
                 {"table": t, "row": r, "column": c, "value": _num(v)} for (t, r, c), v in self.cells.items()
             ],
@@ -79,6 +82,7 @@ def generate_reports(
     violations: float = 0.1,
     layouts: tuple[str, ...] | list[str] = LAYOUTS,
     noise: bool = False,
+    variants: bool = False,
 ) -> list[SynthReport]:
     """n reports; bodies report for 1–4 consecutive years so carry-over and year-on-year apply."""
     rng = random.Random(seed)
@@ -111,6 +115,7 @@ def generate_reports(
                 cells, template, prev.cells if prev else None, prev.template if prev else None
             )
             rep.noise = noise and layout in ("pipe", "crawler", "html") and r_rng.random() < 0.5
+            rep.variants = variants
             rep.stem = f"synth_{len(reports):04d}_{layout}_{year}"
             reports.append(rep)
             prev = rep
@@ -120,6 +125,12 @@ def generate_reports(
 def render_report(rep: SynthReport, reports_dir: Path) -> Path:
     rng = random.Random(rep.seed + 1)
     doc = build_document(rng, rep.body.name, rep.year, rep.template, rep.cells, rep.narrative)
+    if rep.variants:
+        from eval.synth import variants
+
+        rep.variant_kinds = variants.apply(
+            [s.table for s in doc.sections if s.table is not None], random.Random(rep.seed + 2)
+        )
     return RENDERERS[rep.layout].render(doc, reports_dir / rep.file, rng, rep.noise)
 
 
