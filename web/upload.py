@@ -14,6 +14,7 @@ import collections
 import contextlib
 import hashlib
 import hmac
+import os
 import re
 import threading
 import time
@@ -75,11 +76,27 @@ def token_refusal(client: str = "?") -> str:
     return "令牌错误，未上传任何文件。"
 
 
+def _ours(path: Path) -> bool:
+    """Only files under a temp folder (Gradio's upload copies) or our own uploads folder may be
+    deleted: a client can name any server path, e.g. a bundled sample report, as its 'upload'."""
+    import tempfile
+
+    roots = [Path(tempfile.gettempdir()), get_settings().uploads_path]
+    if os.environ.get("GRADIO_TEMP_DIR"):
+        roots.append(Path(os.environ["GRADIO_TEMP_DIR"]))
+    try:
+        real = path.resolve()
+    except (OSError, RuntimeError):
+        return False
+    return any(real.is_relative_to(r.resolve()) for r in roots)
+
+
 def discard(paths: list[str | Path]) -> None:
-    """Delete files we will not keep (Gradio's temp copies, refused uploads)."""
+    """Delete files we will not keep (Gradio's temp copies, refused uploads) — never anything else."""
     for p in paths:
-        with contextlib.suppress(OSError, TypeError):
-            Path(p).unlink()
+        with contextlib.suppress(OSError, TypeError, ValueError):
+            if _ours(Path(p)):
+                Path(p).unlink()
 
 
 def sanitize_filename(name: str) -> str:
