@@ -41,6 +41,7 @@ class _Cell:
     uncertain: bool = False
     note: str = ""
     alts: str = ""  # an ambiguous cell's candidate splits (ingest.split.candidates_note), kept in its note
+    cands: list[float] = field(default_factory=list)  # the values this cell takes in those splits
     unit: str = ""  # a unit printed in the cell itself (`251000元`), overriding the column's
 
 
@@ -75,9 +76,25 @@ def _from_outcome(out: SplitOutcome, n: int) -> tuple[list[_Cell], list[tuple[fl
         note = out.note if out.split else ""
         return [_Cell(v, out.raw if out.split else str(v), note=note) for v in out.values], []
     return [
-        _Cell(None, out.raw, uncertain=True, note=out.note, alts=candidates_note(out.candidates, i))
+        _Cell(
+            None,
+            out.raw,
+            uncertain=True,
+            note=out.note,
+            alts=candidates_note(out.candidates, i),
+            cands=_values_at(out.candidates, i),
+        )
         for i in range(n)
     ], out.candidates
+
+
+def _values_at(candidates: list[tuple[float, ...]], i: int) -> list[float]:
+    """This cell's distinct values across a row's candidate splits, in candidate order."""
+    out: list[float] = []
+    for c in candidates:
+        if i < len(c) and c[i] not in out:
+            out.append(c[i])
+    return out
 
 
 def read_cells(
@@ -210,6 +227,7 @@ def _fact(
         computed=cell.computed,
         uncertain=cell.uncertain,
         note="；".join(n for n in (cell.note, cell.alts) if n),
+        candidates=list(cell.cands),
     )
 
 
@@ -268,7 +286,9 @@ def _settle_t2(code: str, cols: tuple[str, ...], cells: list[_Cell], cands, evid
             )
         else:
             note = f"连写数字「{raw}」有{len(cands)}种拆分，正文所述数字之外仍有{len(top)}种，无法确定"
-            out.append(_Cell(None, raw, uncertain=True, note=note, alts=candidates_note(top, i)))
+            out.append(
+                _Cell(None, raw, uncertain=True, note=note, alts=candidates_note(top, i), cands=_values_at(top, i))
+            )
     return out
 
 
