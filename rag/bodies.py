@@ -219,6 +219,7 @@ class BodyIndex:
     sound: dict[tuple[str, str], list[tuple[str, tuple[str, ...]]]] = field(default_factory=dict)
     typo: dict[str, list[str]] = field(default_factory=dict)  # 淮?市 -> [淮安市]; 淮? -> [淮安]
     english: dict[str, list[str]] = field(default_factory=dict)  # huaian -> [淮安]
+    romanised: set[str] = field(default_factory=set)  # pinyin of every place named (beijing in 北京市海淀区)
     levels_of: dict[str, set[str]] = field(default_factory=dict)  # bare core -> its levels
     parts: dict[str, tuple[str, str]] = field(default_factory=dict)  # key -> (places, organ word)
     body_places: dict[str, set[str]] = field(default_factory=dict)  # body -> its places (淮安市, 洪泽区)
@@ -291,6 +292,9 @@ def _organ_forms(organ: tuple, level: str) -> tuple[list[str], list[str]]:
 def _add_name(idx: BodyIndex, body: str, name: Name) -> None:
     last = name.places[-1]
     idx.body_places.setdefault(body, set()).add(last.core + last.level)
+    for p in name.places:
+        if len(p.core) >= 2:
+            idx.romanised.add("".join(syllables(p.core)))
     same, near = _organ_forms(name.organ, last.level)
     for text, bare, one_char in _chain_forms(name.places):
         meta = _Meta("place", {last.level} if bare and last.level else set(), one_char)
@@ -437,6 +441,7 @@ class BodyMatch:
     notes: list[str] = field(default_factory=list)
     spans: list[tuple[int, int]] = field(default_factory=list)
     hits: list[tuple[int, int, list[str]]] = field(default_factory=list)  # span -> bodies taken there
+    romanised: set[str] = field(default_factory=set)  # the catalog's place names in pinyin
 
     def taken(self, n: int) -> list[bool]:
         mask = [False] * n
@@ -698,7 +703,7 @@ def find(question: str, norm: str, catalog, fixed: list[str] | None = None) -> B
     turn's bodies) settles a name several bodies share."""
     idx = index_for(catalog)
     fixed = fixed or []
-    out = BodyMatch()
+    out = BodyMatch(romanised=idx.romanised)
     mask = [False] * len(norm)
     exact = _exact_hits(norm, idx)
     specific = [h for h in exact if h.kind != "generic"]
@@ -832,7 +837,9 @@ def add_unknown(m: BodyMatch, norm: str, question: str, other_spans: list[tuple[
         w = re.sub(r"['’]s$", "", mt.group(1) or mt.group(2) or "")
         if not w or w in _EN_NOT_PLACE or w in found:
             continue
-        low = w.lower().replace("'", "")
+        low = w.lower().replace("'", "").replace("’", "")
+        if low in m.romanised and m.bodies:  # Beijing in "Beijing Haidian": the parent of a body named
+            continue
         start = norm.find(low)
         if start >= 0 and any(s <= start < e for s, e in m.spans):
             continue
