@@ -151,6 +151,11 @@ def blanks_in_broken_rules(facts: list[Fact], template: str) -> list[Fact]:
 
 
 # ------------------------------------------------------------------------------ OCR confidence
+def ocr_note(page: int | None) -> str:
+    """How a citation names an OCR'd cell (the fact store keeps notes; see Fact.source)."""
+    return f"OCR，第{page}页" if page else "OCR"
+
+
 def attach_ocr(facts: list[Fact], grids: list[Grid]) -> list[Fact]:
     """Mark facts read from OCR'd grids (source "ocr", the cell's confidence), matching each fact
     to its grid row by page and label and to its cell by the column's place in the row."""
@@ -172,7 +177,8 @@ def attach_ocr(facts: list[Fact], grids: list[Grid]) -> list[Fact]:
             out.append(f)
             continue
         conf = _conf_of(f, rows)
-        out.append(replace(f, source="ocr", confidence=conf))
+        note = "；".join(n for n in (ocr_note(f.page), f.note) if n)
+        out.append(replace(f, source="ocr", confidence=conf, note=note))
     return out
 
 
