@@ -83,5 +83,6 @@ def test_ocr_cells_say_where_they_come_from(scanned):
     printed = [f for f in scanned.facts if not f.computed]
     assert printed and all(f.source == "ocr" and f.page for f in printed)
     assert any(f.confidence is not None and f.confidence < 1 for f in printed)
+    assert all(f.note.startswith(f"OCR，第{f.page}页") for f in printed)  # what citations show
     assert "收到和处理政府信息公开申请情况" in scanned.text.replace(" ", "")  # narrative text from OCR
     assert scanned.passages
