@@ -20,7 +20,7 @@ from web import upload
 from web.api import build_api
 from web.backend import Backend
 from web.style import CSS
-from web.ui import build_demo
+from web.ui import TOKEN_COOKIE_HEAD, build_demo
 
 UPLOAD_PATHS = ("/gradio_api/upload", "/upload")
 
@@ -73,6 +73,7 @@ def build_app(backend: Backend | None = None) -> tuple[FastAPI, gr.Blocks]:
         ssr_mode=False,
         max_file_size=f"{max_mb}mb",
         show_error=False,
+        head=TOKEN_COOKIE_HEAD,
     )
     app.add_middleware(UploadGuard)
     return app, demo

@@ -41,9 +41,13 @@ def client_of(request: gr.Request | None) -> str:
         return "?"
 
 
-TOKEN_COOKIE_JS = (
-    "(t) => { document.cookie = '" + upload.COOKIE + "=' + encodeURIComponent(t || '') + "
-    "'; path=/; SameSite=Strict'; return t; }"
+# The staff token box also sets a same-site cookie, so Gradio's own upload route (which runs when
+# files are picked, before any handler) gets the token too (web.server.UploadGuard checks it).
+TOKEN_COOKIE_HEAD = (
+    "<script>document.addEventListener('input', function (e) {"
+    " var box = e.target && e.target.closest && e.target.closest('#nb-up-token');"
+    " if (box) { document.cookie = '" + upload.COOKIE + "=' + encodeURIComponent(e.target.value || '')"
+    " + '; path=/; SameSite=Strict'; } }, true);</script>"
 )
 
 ALL = "全部"
@@ -359,7 +363,6 @@ def build_demo(backend: Backend) -> gr.Blocks:
                 up_token = gr.Textbox(
                     type="password", label="工作人员令牌（先输入令牌，再选择文件）", elem_id="nb-up-token"
                 )
-                up_token.input(None, up_token, None, js=TOKEN_COOKIE_JS, api_visibility="private")
                 up_files = gr.File(file_count="multiple", label="报告文件", elem_id="nb-up-files")
                 with gr.Row():
                     up_body = gr.Textbox(
