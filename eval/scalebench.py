@@ -149,6 +149,7 @@ def answer(home: Path, db_url: str | None, chroma_url: str | None, seed: int, pe
     allv = [v for vs in lat.values() for v in vs]
     cur, peak = rss_mib()
     return {
+        "load_average_1min_at_end": round(os.getloadavg()[0], 1),  # other work on the machine
         "open_and_warm_s": round(warm_s, 1),
         "rss_before_open_mib": rss0,
         "rss_warm_mib": rss_warm,
