@@ -313,13 +313,14 @@ class Answerer:
                 fact_res = None
 
         hits: list[Hit] = []
+        retrieved: list[Hit] = []
         if q.wants_narrative or not wants_facts:
-            hits = self._passages(q, catalog)
+            hits = self._passages(q, catalog, retrieved)
         stated: list[dict] = []
         if q.qualifiers and fact_res is not None and is_count_question(q.norm):
-            _, stated, _ = self._stated(q, catalog, hits, cites)  # 「书面申请几件」: the text's narrower count
+            _, stated, _ = self._stated(q, catalog, hits, cites, retrieved)  # 「书面申请几件」: the narrower count
         elif not wants_facts and is_count_question(q.norm):
-            hits, stated, missing = self._stated(q, catalog, hits, cites)
+            hits, stated, missing = self._stated(q, catalog, hits, cites, retrieved)
             if missing:
                 return self._final(q, "not_found", [*notes, missing], [], warnings)
             if unsure and not stated:
@@ -365,11 +366,14 @@ class Answerer:
         )
         return self._final(q, kind, parts, figures, warnings)
 
-    def _passages(self, q: Query, catalog: Catalog) -> list[Hit]:
+    def _passages(self, q: Query, catalog: Catalog, pool: list[Hit] | None = None) -> list[Hit]:
+        """The passages that answer `q`; `pool`, when given, receives every passage retrieved."""
         strip = [a for b in catalog.bodies for a in catalog.bodies[b]]
         hits = self.retriever.search(
             q, bodies=q.bodies or None, years=q.years or None, k=MAX_PASSAGES * 2, strip=strip, checked=True
         )
+        if pool is not None:
+            pool.extend(hits)
         if q.qualifiers and q.figures:
             return self._in_report_order(self._qualified(q, hits))
         # A passage in the section the question points to (问题/改进 -> 五) answers it as such;
@@ -456,7 +460,7 @@ class Answerer:
         return f"问题没有指明机关，以下分别列出库中{when}的{n}份报告（{'、'.join(bodies)}）。"
 
     def _stated(
-        self, q: Query, catalog: Catalog, hits: list[Hit], cites: Citations
+        self, q: Query, catalog: Catalog, hits: list[Hit], cites: Citations, retrieved: list[Hit]
     ) -> tuple[list[Hit], list[dict], str]:
         """For a count the tables don't hold: the sentences that state it. Returns the passages to
         quote (the stating one first), the numbers as `figures` entries, and a not-found text when
@@ -466,16 +470,31 @@ class Answerer:
         unplaced = q.confidence < FIGURE_CONFIDENCE
         terms = content_terms(q.unexplained if unplaced else q.norm, strip)
         unit = asked_unit(q.norm)
-        pool = self.retriever.search(
-            q, bodies=q.bodies or None, years=q.years or None, k=MAX_PASSAGES * 3, strip=strip, checked=True
-        )
         best: dict[str, tuple] = {}  # report -> (number, hit)
-        for h in [*hits, *pool]:
-            if not terms and not (q.section and h.top_section == q.section):
-                continue  # no Chinese content words (an English question): only the section it names
-            nums = stated_numbers(h.passage.search_text or "", terms, unit, tuple(q.qualifiers), 1 if unplaced else 2)
-            if nums and (h.passage.report_id not in best or nums[0].score > best[h.passage.report_id][0][0].score):
-                best[h.passage.report_id] = (nums, h)
+
+        def scan(candidates: list[Hit]) -> None:
+            for h in candidates:
+                if not terms and not (q.section and h.top_section == q.section):
+                    continue  # no Chinese content words (an English question): only the section it names
+                nums = stated_numbers(
+                    h.passage.search_text or "", terms, unit, tuple(q.qualifiers), 1 if unplaced else 2
+                )
+                rid = h.passage.report_id
+                if nums and (rid not in best or nums[0].score > best[rid][0][0].score):
+                    best[rid] = (nums, h)
+
+        scan([*hits, *retrieved])
+        if q.operation == "trend" and q.bodies:  # 「历年…条数」: each year's report states its own
+            years = q.years or sorted({y for b in q.bodies for y in catalog.years.get(b, [])})
+            have = {(h.passage.body, h.passage.year) for _, h in best.values()}
+            for b in q.bodies:
+                for y in [y for y in years if y in catalog.years.get(b, [])][:MAX_UNSCOPED]:
+                    if (b, y) not in have:
+                        scan(self.retriever.search(q, bodies=[b], years=[y], k=MAX_PASSAGES * 2, strip=strip, checked=True))
+        if not best:  # deeper, once: the stating sentence may rank below the passages first retrieved
+            scan(self.retriever.search(
+                q, bodies=q.bodies or None, years=q.years or None, k=MAX_PASSAGES * 4, strip=strip, checked=True
+            ))  # fmt: skip
         if not best:
             if unit and hits and insists_on_number(q.norm):
                 return hits, [], (
