@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from itertools import permutations
 
-from ingest.normalize import to_simplified
+from nianbao.text import to_simplified
 from rag.llm.numbers import Num, numbers
 
 _SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;\n]*")
