@@ -124,6 +124,16 @@ passages = Table(
 )
 
 
+# One row per write (append-only, so concurrent writers never wait on each other): its newest id
+# is a cheap signature of the store's contents for caches in every process (FactStore.generation).
+store_changes = Table(
+    "store_changes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("report_id", String(200), nullable=False),
+    Column("kind", String(12), nullable=False),  # replace | delete | violations
+)
+
 # Passage vectors by sha256(backend, model, text), shared by every machine on one store, so a
 # passage is embedded once per deployment (rag.embeddings.SqlEmbeddingCache).
 embedding_cache = Table(
@@ -210,6 +220,10 @@ def mark_chosen(conn: Connection, body: str, year: int) -> None:
     for r in rows:  # only the flags that change are written (one report per pair is the rule)
         if bool(r.chosen) != (r.id == best):
             conn.execute(update(reports).where(reports.c.id == r.id).values(chosen=r.id == best))
+
+
+def _changed(conn: Connection, report_id: str, kind: str) -> None:
+    conn.execute(insert(store_changes).values(report_id=report_id, kind=kind))
 
 
 _FACT_COLS = (
@@ -301,6 +315,7 @@ class FactStore:
             )
         for body, year in touched | {(m.body, m.year)}:
             mark_chosen(conn, body, year)
+        _changed(conn, rid, "replace")
 
     def add_violations(self, report_id: str, items: list[Violation], conn: Connection | None = None) -> None:
         """Attach extra violations (e.g. cross-year rules found after a neighbour year is ingested)."""
@@ -309,6 +324,7 @@ class FactStore:
         if conn is None:
             with self.engine.begin() as c:
                 return self.add_violations(report_id, items, c)
+        _changed(conn, report_id, "violations")
         conn.execute(
             insert(violations),
             [dict(report_id=report_id, rule=v.rule, message=v.message,
@@ -322,6 +338,7 @@ class FactStore:
         if report_ids is not None:
             q = q.where(violations.c.report_id.in_(report_ids))
         conn.execute(q)
+        _changed(conn, "*", "violations")
 
     def delete_report(self, report_id: str, conn: Connection | None = None) -> None:
         if conn is None:
@@ -340,6 +357,8 @@ class FactStore:
         if mark:
             for body, year in pairs:
                 mark_chosen(conn, body, year)
+            if pairs:
+                _changed(conn, report_id, "delete")
         return pairs
 
     # ---------------------------------------------------------------- reading
@@ -422,6 +441,12 @@ class FactStore:
             q = q.where(passages.c.id.in_(ids))
         with self.engine.connect() as c:
             return [StoredPassage(**dict(r)) for r in c.execute(q).mappings()]
+
+    def generation(self) -> int:
+        """The newest write's id (0 for an untouched store): one primary-key lookup, so every
+        process can check per question whether any writer changed the store."""
+        with self.engine.connect() as c:
+            return int(c.execute(select(func.max(store_changes.c.id))).scalar() or 0)
 
     def counts(self) -> dict[str, int]:
         """Row counts of every table (for summaries and tests)."""

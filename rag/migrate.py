@@ -64,6 +64,7 @@ STEPS: dict[int, Callable[[Connection], None]] = {
     2: _v2_indexes_and_chosen,
     3: _v3_new_tables,
     4: _v3_new_tables,  # embedding_cache (the shared passage-vector cache)
+    5: _v3_new_tables,  # store_changes (FactStore.generation)
 }
 LATEST = max(STEPS)
 

@@ -140,3 +140,19 @@ def test_report_lookups_of_a_whole_year_agree_with_the_store(store):
     assert len(of_year) > 8
     assert [book.report(r.body, year).id for r in of_year] == [r.id for r in of_year]
     assert book.report("不存在的机关", year) is None
+
+
+def test_generation_moves_with_every_write_and_only_then(db_url):
+    st = FactStore(db_url)
+    g0 = st.generation()
+    rep = replace(parsed_from_synth(generate_reports(1, seed=8)[0]), passages=[])
+    st.replace_report(rep, [])
+    g1 = st.generation()
+    st.reports()
+    assert g1 > g0 and st.generation() == g1
+    st.add_violations(rep.report_id, rep.violations[:1] or [])
+    st.delete_report(rep.report_id)
+    g2 = st.generation()
+    assert g2 > g1
+    st.delete_report("no-such-report")  # nothing deleted: nothing changed
+    assert st.generation() == g2
