@@ -40,7 +40,8 @@ class Settings:
     max_pdf_pages: int = field(default_factory=lambda: int(_env("NIANBAO_MAX_PDF_PAGES", "300")))
     parse_memory_mb: int = field(default_factory=lambda: int(_env("NIANBAO_PARSE_MEMORY_MB", "1536")))
     parse_seconds: int = field(default_factory=lambda: int(_env("NIANBAO_PARSE_SECONDS", "120")))
-    request_seconds: float = field(default_factory=lambda: float(_env("NIANBAO_REQUEST_SECONDS", "10")))
+    request_seconds: float = field(default_factory=lambda: float(_env("NIANBAO_REQUEST_SECONDS", "5")))
+    answer_cache: int = field(default_factory=lambda: int(_env("NIANBAO_ANSWER_CACHE", "4096")))  # 0 = off
     # OCR of scanned PDF pages (ingest.ocr): onnxruntime threads; 0 = all cores
     ocr_threads: int = field(default_factory=lambda: int(_env("NIANBAO_OCR_THREADS", "0")))
     # cpu (default) | cuda | auto: sentence-transformers runs on a GPU only when asked and present

@@ -48,6 +48,7 @@ def copy_sample(tmp_path: Path, name: str = "hengshan_2023.txt") -> Path:
         {"question": "   "},
         {"question": Q, "history": ["x" * 50_000]},
         {"question": Q, "history": ["问"] * 500},
+        {"question": Q, "history": ["问" * 150] * 6},  # each short enough, too long together
         {"question": Q, "context": {"years": ["x"]}},
         {"question": Q, "context": {"bodies": 5}},
         {"question": Q, "context": {"figures": "abc"}},
@@ -67,6 +68,15 @@ def test_bounded_input_passes_through_unchanged():
     args = validate_ask(question=Q, history=[Q, {"question": Q, "context": ctx, "figures": [1, 2]}], context=ctx)
     assert args["question"] == Q and args["context"] == ctx
     assert args["history"] == [Q, {"question": Q, "context": ctx}]
+
+
+def test_chat_history_is_trimmed_to_the_limits():
+    from web.limits import MAX_HISTORY_CHARS, fit_history
+
+    qs = [f"第{i}个问题" + "问" * 150 for i in range(30)]
+    kept = fit_history(qs)
+    assert kept and kept[-1] == qs[-1] and sum(map(len, kept)) <= MAX_HISTORY_CHARS
+    validate_ask(question=Q, history=kept)
 
 
 def test_chat_refuses_a_huge_question_at_once(backend):

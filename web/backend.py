@@ -34,7 +34,6 @@ from rag.stores import Stores, open_stores
 
 log = logging.getLogger(__name__)
 
-ANSWER_CACHE_SIZE = 4096
 SIGNATURE_TTL_S = 0.25  # another process's ingest is seen within this; our own at once
 UPLOAD_LOCK_WAIT_S = 600.0
 _ABS_PATH = re.compile(r"(?:/[^/\s：、，;；]+)+/([^/\s：、，;；]+)")
@@ -78,6 +77,7 @@ class Backend:
         self._checked_at = 0.0
         self._pool = cf.ThreadPoolExecutor(max_workers=4, thread_name_prefix="answer")
         self.request_seconds = get_settings().request_seconds
+        self.cache_size = get_settings().answer_cache
         self._warm = False  # the time budget starts once models are loaded (warm-up is not a request's cost)
 
     # ------------------------------------------------------------------ plumbing
@@ -149,9 +149,9 @@ class Backend:
             log.warning("question over the %.0f s budget: %r", self.request_seconds, question[:80])
             raise TooLong(f"问题处理超时（超过 {self.request_seconds:g} 秒），请把问题拆小后再问。") from None
         with self._cache_lock:
-            if sig == self._signature:
+            if sig == self._signature and self.cache_size > 0:
                 self._cache[key] = answer
-                while len(self._cache) > ANSWER_CACHE_SIZE:
+                while len(self._cache) > self.cache_size:
                     self._cache.popitem(last=False)
         return answer
 

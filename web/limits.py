@@ -13,8 +13,9 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
-MAX_QUESTION = 500  # characters; a real question is well under 100
-MAX_HISTORY = 20  # earlier turns considered
+MAX_QUESTION = 200  # characters; a real question is well under 100 (understanding is ~quadratic: 200 costs ≤0.6 s)
+MAX_HISTORY = 10  # earlier turns considered
+MAX_HISTORY_CHARS = 800  # all earlier questions together (each is understood again)
 MAX_NAMES = 20  # bodies / years / figures in a context
 MAX_CONTEXT_JSON = 8_000  # bytes of a context's JSON, extra keys included
 MIN_YEAR, MAX_YEAR = 1990, 2100
@@ -82,6 +83,14 @@ class AskRequest(BaseModel):
     year: Year | None = Field(None, description="limit to one year")
     context: ContextIn | None = Field(None, description="the `context` of the previous answer, for follow-ups")
 
+    @field_validator("history")
+    @classmethod
+    def _history_total(cls, v: list | None) -> list | None:
+        total = sum(len(h if isinstance(h, str) else h.question) for h in v or [])
+        if total > MAX_HISTORY_CHARS:
+            raise ValueError(f"history questions longer than {MAX_HISTORY_CHARS} characters in all")
+        return v
+
     def backend_args(self) -> dict:
         """Keyword arguments for Backend.ask, plain JSON values only."""
         history = None
@@ -114,6 +123,19 @@ def short_errors(exc: ValidationError, limit: int = 5) -> list[dict]:
 def error_text(errors: list[dict]) -> str:
     text = "; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors)
     return text[:MAX_ERROR_CHARS]
+
+
+def fit_history(questions: list[str]) -> list[str]:
+    """The most recent earlier questions that fit the history limits (the chat keeps its own)."""
+    out: list[str] = []
+    total = 0
+    for q in reversed(questions[-MAX_HISTORY:]):
+        q = q[:MAX_QUESTION]
+        if total + len(q) > MAX_HISTORY_CHARS:
+            break
+        out.insert(0, q)
+        total += len(q)
+    return out
 
 
 def validate_ask(**kwargs: Any) -> dict:  # noqa: ANN401

@@ -16,7 +16,7 @@ import gradio as gr
 from web import charts, render, upload
 from web.backend import Backend, TooLong
 from web.escape import h, md, plain_answer
-from web.limits import MAX_QUESTION, BadRequest, validate_ask
+from web.limits import MAX_QUESTION, BadRequest, fit_history, validate_ask
 from web.tables import TableRenderer
 
 log = logging.getLogger(__name__)
@@ -100,7 +100,7 @@ def make_chat_handlers(backend: Backend):  # noqa: ANN201
         try:
             args = validate_ask(
                 question=question,
-                history=state.get("questions") or None,
+                history=fit_history(state.get("questions") or []) or None,
                 body=_opt(body),
                 year=_int(year),
                 context=state.get("context"),
