@@ -194,3 +194,68 @@ def _complete(cells: dict, template: str) -> dict:
         for c in T.t2_columns_for(r.code, template):
             out.setdefault(("二", r.code, c), 0)
     return out
+
+
+def compare(base, rendered, blank_zeros: bool) -> tuple[list, float, float]:  # noqa: ANN001
+    """(cells read differently, share of the original's decided cells read the same, share of its
+    non-zero ones). A cell the rendering left blank because it printed 0 may come back computed
+    from its row when the original's own total disagrees (the blank total of a broken row): not
+    a difference. A row printed all blank may be missing: not a difference either."""
+    want = {f.key(): f for f in base.facts if f.value is not None and not f.uncertain}
+    got = {f.key(): f for f in rendered.facts}
+    broken = {c for v in base.violations for c in v.cells}
+    different, same, same_nonzero = [], 0, 0
+    for key, f in want.items():
+        g = got.get(key)
+        if g is None or g.uncertain:
+            continue
+        if abs(g.value - f.value) <= 1e-4 * max(1.0, abs(f.value)):  # renderings print 4 decimals
+            same += 1
+            same_nonzero += bool(f.value)
+        elif not (blank_zeros and g.computed and f.value == 0 and key in broken):
+            different.append((key, f.value, g.value, g.raw))
+    nonzero = sum(1 for f in want.values() if f.value)
+    return different, same / max(1, len(want)), same_nonzero / max(1, nonzero)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m eval.renderings REPORT...`: each report printed from its web page (zeros printed /
+    blank × borders / none) and, with --scan, also scanned; prints differing cells and recall."""
+    import argparse
+    import time
+
+    from ingest.parse import parse_file
+
+    ap = argparse.ArgumentParser(description="format invariance of the parser over renderings")
+    ap.add_argument("reports", nargs="+")
+    ap.add_argument("--scan", action="store_true", help="also scan the blank-zero print and OCR it")
+    args = ap.parse_args(argv)
+    print("| report | rendering | differing cells | decided cells read the same | non-zero cells read the same | parse s |")
+    print("|---|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        tmpd = Path(tmp)
+        for name in args.reports:
+            base = parse_file(name)
+            for blank in (False, True):
+                for border in (True, False):
+                    html = tmpd / "page.html"
+                    html.write_text(report_html(base.text, base.facts, base.meta.template, blank, border), encoding="utf-8")
+                    pdf = html_to_pdf(html, tmpd / f"p_{blank}_{border}.pdf")
+                    t = time.perf_counter()
+                    rendered = parse_file(pdf)
+                    dt = time.perf_counter() - t
+                    diff, same, nz = compare(base, rendered, blank)
+                    what = f"printed PDF, zeros {'blank' if blank else 'printed'}, {'borders' if border else 'no borders'}"
+                    print(f"| {Path(name).name} | {what} | {len(diff)} | {same:.1%} | {nz:.1%} | {dt:.1f} |")
+                    if args.scan and blank and border:
+                        scan = pdf_to_scan(pdf, tmpd / "scan.pdf", seed=3)
+                        t = time.perf_counter()
+                        rendered = parse_file(scan)
+                        dt = time.perf_counter() - t
+                        diff, same, nz = compare(base, rendered, blank)
+                        print(f"| {Path(name).name} | that print scanned (±0.8°, noise) and OCR'd | {len(diff)} | {same:.1%} | {nz:.1%} | {dt:.1f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

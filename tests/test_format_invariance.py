@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from eval import renderings as R
+from eval.renderings import compare
 from ingest.parse import parse_file
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,28 +43,6 @@ def _dev_prints() -> list[tuple[str, bool, bool]]:
 
 def _source(name: str) -> Path:
     return DEV / name[4:] if name.startswith("dev:") else REPORTS / name
-
-
-def compare(base, rendered, blank_zeros: bool) -> tuple[list, float, float]:  # noqa: ANN001
-    """(cells read differently, share of the original's decided cells read the same, share of its
-    non-zero ones). A cell the rendering left blank because it printed 0 may come back computed
-    from its row when the original's own total disagrees (the blank total of a broken row): not
-    a difference. A row printed all blank may be missing: not a difference either."""
-    want = {f.key(): f for f in base.facts if f.value is not None and not f.uncertain}
-    got = {f.key(): f for f in rendered.facts}
-    broken = {c for v in base.violations for c in v.cells}
-    different, same, same_nonzero = [], 0, 0
-    for key, f in want.items():
-        g = got.get(key)
-        if g is None or g.uncertain:
-            continue
-        if abs(g.value - f.value) <= 1e-4 * max(1.0, abs(f.value)):  # renderings print 4 decimals
-            same += 1
-            same_nonzero += bool(f.value)
-        elif not (blank_zeros and g.computed and f.value == 0 and key in broken):
-            different.append((key, f.value, g.value, g.raw))
-    nonzero = sum(1 for f in want.values() if f.value)
-    return different, same / max(1, len(want)), same_nonzero / max(1, nonzero)
 
 
 @pytest.fixture(scope="module")
