@@ -129,8 +129,10 @@ class Body:
 
 
 def _place(rng: random.Random, taken: set[str]) -> str:
+    # two syllables give 88*87 = 7,656 stems; past most of them (scale benchmarks), three
+    pick = 2 if len(taken) < 7_000 else 3
     while True:
-        stem = "".join(rng.sample(SYLLABLES, 2))
+        stem = "".join(rng.sample(SYLLABLES, pick))
         if stem not in taken:
             taken.add(stem)
             return stem
