@@ -188,10 +188,19 @@ def syllables(text: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=20000)
 def readings(ch: str) -> frozenset[str]:
-    """Every toneless reading of one character (a question may use any)."""
+    """Every toneless reading of one character (to look candidates up by)."""
     from pypinyin import Style, pinyin
 
     return frozenset(pinyin(ch, style=Style.NORMAL, heteronym=True)[0])
+
+
+@lru_cache(maxsize=20000)
+def reading(ch: str) -> str:
+    """The usual reading of one character: a homophone typed by mistake sounds like this (年 is
+    nian, not its rare ning)."""
+    from pypinyin import Style, pinyin
+
+    return pinyin(ch, style=Style.NORMAL)[0][0]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -223,6 +232,7 @@ class BodyIndex:
     levels_of: dict[str, set[str]] = field(default_factory=dict)  # bare core -> its levels
     parts: dict[str, tuple[str, str]] = field(default_factory=dict)  # key -> (places, organ word)
     body_places: dict[str, set[str]] = field(default_factory=dict)  # body -> its places (淮安市, 洪泽区)
+    parents: dict[str, set[Place]] = field(default_factory=dict)  # body -> places above it (淮安市)
 
     def add(self, key: str, body: str, tier: int, mode: str, meta: _Meta) -> None:
         if len(key) < 2:
@@ -292,6 +302,7 @@ def _organ_forms(organ: tuple, level: str) -> tuple[list[str], list[str]]:
 def _add_name(idx: BodyIndex, body: str, name: Name) -> None:
     last = name.places[-1]
     idx.body_places.setdefault(body, set()).add(last.core + last.level)
+    idx.parents.setdefault(body, set()).update(name.places[:-1])
     for p in name.places:
         if len(p.core) >= 2:
             idx.romanised.add("".join(syllables(p.core)))
@@ -442,6 +453,7 @@ class BodyMatch:
     spans: list[tuple[int, int]] = field(default_factory=list)
     hits: list[tuple[int, int, list[str]]] = field(default_factory=list)  # span -> bodies taken there
     romanised: set[str] = field(default_factory=set)  # the catalog's place names in pinyin
+    parents: dict[str, set[Place]] = field(default_factory=dict)  # body -> places above it in its names
 
     def taken(self, n: int) -> list[bool]:
         mask = [False] * n
@@ -473,9 +485,38 @@ def _exact_hits(norm: str, idx: BodyIndex) -> list[_Hit]:
             inside = i > 0 and _CJK.match(norm[i - 1]) and norm[i - 1] not in _BOUNDARY
             if inside and (meta.one_char_core or meta.kind == "generic"):
                 continue  # 平和县 does not contain 和县; 上海市人民政府 is not a 市人民政府 of the catalog
+            bare = key[-1] not in _LEVEL_CHARS
+            if meta.kind == "place" and _inside_other_place(norm, i, i + n, inside, bare):
+                continue
             kind = "generic" if meta.kind == "generic" else "exact"
+            if kind == "generic" and (_organ_at(norm, i + n) or ("", ""))[1] in ("office", "dept"):
+                continue  # 市政府办公厅 is not a 市政府 of the catalog
             hits.append(_Hit(i, i + n, idx.keys[key], kind, key, key))
     return hits
+
+
+def _inside_other_place(norm: str, s: int, e: int, inside: bool, bare: bool) -> bool:
+    """A place name that is part of a longer one: 江浦 in 清江浦区 (a word runs into it from the
+    left, and no word, such as a parent place, ends right before it), 清江 in 清江浦区 (one or two
+    more characters and a level word follow)."""
+    crossed = is_word(norm[s - 1 : s + 1]) or (s > 1 and is_word(norm[s - 2 : s + 1]))
+    parent = any(s >= k and is_word(norm[s - k : s]) for k in (2, 3))  # 福建平潭: 福建 ends where 平潭 starts
+    if inside and crossed and not parent:
+        return True
+    for k in (1, 2) if bare else ():  # 淮安市淮阴区 is a city and its district
+        more = norm[e : e + k]
+        if len(more) < k or not all(_CJK.match(c) and c not in _BOUNDARY for c in more):
+            break
+        if more[-1] in _LEVEL_CHARS or _organ_at(norm, e + k - 1) is not None:
+            break
+        lv = _level_at(norm, e + k)
+        if (
+            lv
+            and norm[e : e + k + len(lv)] not in N.GENERIC_PLACES
+            and norm[e : e + k] not in N.GENERIC_PLACES
+        ):
+            return True
+    return False
 
 
 def _word_ok(text: str, s: int, e: int) -> bool:
@@ -558,10 +599,12 @@ def _sound_hits(norm: str, idx: BodyIndex, mask: list[bool]) -> list[_Hit]:
                     span = norm[i:e]
                     if span == key:
                         continue
-                    if not all(syl[j] in readings(span[j]) for j in range(2, len(key))):
-                        continue
                     diff = [i + j for j in range(len(key)) if span[j] != key[j]]
                     if len(diff) > max(1, len(key) // 3):
+                        continue
+                    if any(reading(norm[d]) != syl[d - i] or norm[d] in _BOUNDARY for d in diff):
+                        continue  # 的信 is no 德信: a function word is not a misspelt place
+                    if not all(span[j] == key[j] or syl[j] in readings(span[j]) for j in range(len(key))):
                         continue
                     if _neighbour_words(norm, diff, key, i):
                         continue
@@ -703,7 +746,7 @@ def find(question: str, norm: str, catalog, fixed: list[str] | None = None) -> B
     turn's bodies) settles a name several bodies share."""
     idx = index_for(catalog)
     fixed = fixed or []
-    out = BodyMatch(romanised=idx.romanised)
+    out = BodyMatch(romanised=idx.romanised, parents=idx.parents)
     mask = [False] * len(norm)
     exact = _exact_hits(norm, idx)
     specific = [h for h in exact if h.kind != "generic"]
@@ -813,6 +856,28 @@ _EN_NOT_PLACE = {
 }
 
 
+def _parent_of_match(m: BodyMatch, norm: str, tok: str, s: int, e: int) -> bool:
+    """福建 in 福建平潭, 江苏 in 江苏淮安: a place right before a matched body is taken as its parent,
+    with a note — unless the body's own parent at that level is known and differs (南京市 before
+    a 鼓楼区 known to be 福州市's: then the store has no report of that place)."""
+    for hs, he, names in m.hits:
+        if hs != e or len(names) != 1 or names[0] not in m.bodies:
+            continue
+        body = names[0]
+        parsed = _split_places(tok)
+        rank = N.LEVELS.get(parsed[-1].level) if parsed else None
+        known = m.parents.get(body, set())
+        if rank and any(N.LEVELS.get(p.level) == rank and p.full != tok for p in known):
+            return False
+        if any(p.full == tok or p.core == tok for p in known):
+            return True
+        note = f"「{norm[s:he]}」按{body}理解"
+        if note not in m.notes:
+            m.notes.append(note)
+        return True
+    return False
+
+
 def add_unknown(m: BodyMatch, norm: str, question: str, other_spans: list[tuple[int, int]], words) -> None:  # noqa: ANN001
     """Place names left in the question once bodies and `other_spans` (lexicon words) are taken,
     and English place words no body matched. A body matched only as the prefix of an unknown
@@ -825,14 +890,19 @@ def add_unknown(m: BodyMatch, norm: str, question: str, other_spans: list[tuple[
     found: list[str] = []
     if re.search(r"[\u4e00-\u9fff]{2}", text):
         lcut, tags, _ = jieba_state()
+        pos = 0
         for tok in lcut(text):
+            start, pos = pos, pos + len(tok)
             if len(tok) < 2 or tok in N.GENERIC_PLACES or tok in words:
                 continue
             if tok in _ORGAN_SET and (m.bodies or m.ambiguous or tok in _GOV_FORMS_ALL):
                 continue  # an organ word alone names a body only when nothing else does
             is_place = tags.get(tok) == "ns" or (_PLACE_TOKEN.match(tok) and len(tok) >= 3)
-            if is_place and not any(tok in o or o in tok for o in found + m.unknown):
-                found.append(tok)
+            if not is_place or any(tok in o or o in tok for o in found + m.unknown):
+                continue
+            if _parent_of_match(m, norm, tok, start, pos):
+                continue
+            found.append(tok)
     for mt in _EN_PLACE.finditer(question):
         w = re.sub(r"['’]s$", "", mt.group(1) or mt.group(2) or "")
         if not w or w in _EN_NOT_PLACE or w in found:

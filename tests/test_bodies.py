@@ -466,3 +466,53 @@ def test_a_known_place_before_an_unknown_one_is_not_answered(seed):
             continue
         q = understand(f"{b.place}清江浦区2023年收到多少申请", cat)
         assert q.bodies == [] and q.unknown_bodies, q.text
+
+
+PARENTS = ("福建", "湖南省", "江苏", "浙江省")
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_parent_place_before_a_body_is_taken_as_its_parent(seed):
+    rng = random.Random(seed)
+    bodies, cat = _synth(seed)
+    for b in rng.sample([b for b in bodies if b.kind != "department"], 10):
+        parent = rng.choice(PARENTS)
+        _resolves(understand(f"{parent}{b.place}2023年收到多少申请", cat), b.name, note=True)
+
+
+def test_a_different_parent_than_the_known_one_is_not_answered_silently():
+    cat = _catalog({"青岚区人民政府": ["青岚区", "青岚", "松阳市青岚区人民政府", "松阳市青岚区"]})
+    q = understand("南京市青岚区2023年收到多少申请", cat)
+    assert "南京市" in q.unknown_bodies
+
+
+def test_a_place_inside_a_longer_place_name_is_not_that_place():
+    cat = _catalog({"江浦县人民政府": ["江浦县", "江浦"], "清江市人民政府": ["清江市", "清江"]})
+    for question in ("淮安市清江浦区2024年收到多少申请", "清江浦区2024年收到多少申请"):
+        q = understand(question, cat)
+        assert q.bodies == [] and not q.ambiguous_bodies, (question, q.bodies, q.ambiguous_bodies)
+
+
+# Questions that name no body, in ordinary words (years, 的/和, 信息, 新收…).
+PLAIN = (
+    "2021年和2022年收到的申请数量相比有什么变化？",
+    "2023年和2024年一共收到多少申请？",
+    "信息公开申请是不是全是老百姓个人提的？",
+    "2024年新收申请比2023年增加了多少",
+    "网上申请和信函申请各多少件",
+    "下一步政务公开培训打算怎么搞",
+    "年报里自己承认的不足是啥",
+    "二零二四年新收依申请公开多少件",
+    "行政复议被纠正的比例是多少",
+    "政府网站和政务新媒体关了几个",
+)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_ordinary_words_never_fuzzy_match_a_large_catalog(seed):
+    rng = random.Random(seed)
+    bodies = make_bodies(1000, rng)
+    cat = _catalog({b.name: list(b.aliases) for b in bodies})
+    for text in PLAIN:
+        q = understand(text, cat)
+        assert q.bodies == [] and not q.ambiguous_bodies, (text, q.bodies, q.ambiguous_bodies, q.notes)
