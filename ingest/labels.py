@@ -139,14 +139,38 @@ def t2_columns(label: str) -> list[str]:
     return out
 
 
-def detect_template(header_labels: list[str]) -> str | None:
-    """2021 or 2019 from table 二 column headers (本年制发件数 -> 2021, 本年新制作数量 -> 2019);
-    None when the headers say nothing."""
+def detect_template(header_labels: list[str], t3_rows=()) -> str | None:  # noqa: ANN001
+    """The one decision of a report's template: 2021 or 2019 from table 二 column headers
+    (本年制发件数 -> 2021, 本年新制作数量 -> 2019), else 2021 when table 三 prints a child of
+    （六）其他处理 (a 2021-only row); None when nothing says. Tables, metadata and the geometric
+    reader all ask this function."""
     n2021 = n2019 = 0
     for label in header_labels:
         text = compact(label)
         n2021 += sum(a in text for a in _T2021_ONLY)
         n2019 += sum(a in text for a in _T2019_ONLY)
-    if n2021 == n2019 == 0:
-        return None
-    return "2021" if n2021 >= n2019 else "2019"
+    if n2021 or n2019:
+        return "2021" if n2021 >= n2019 else "2019"
+    if any(str(code).startswith("other_handling.") for code in t3_rows):
+        return "2021"
+    return None
+
+
+_SENTENCE = re.compile(r"[。；;]")
+_T2019_MARKERS = ("本年新制作数量", "上一年项目数量", "本年新公开数量")
+
+
+def detect_template_in_text(text_norm: str) -> str | None:
+    """`detect_template` over a whole normalized text: header-like lines (naming a table 二
+    column, not a sentence) decide; failing those, a 2019-only column name anywhere."""
+    heads = [
+        ln
+        for ln in text_norm.split("\n")
+        if not _SENTENCE.search(ln) and any(a in compact(ln) for a in _T2021_ONLY + _T2019_ONLY)
+    ]
+    found = detect_template(heads)
+    if found:
+        return found
+    # crawler text runs the tables into the sentences: the 2019 format's own column names decide
+    text = compact(text_norm)
+    return "2019" if any(m in text for m in _T2019_MARKERS) else None

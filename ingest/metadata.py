@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from ingest.labels import detect_template_in_text
 from nianbao.text import normalize_line
 from nianbao.types import LoadedDocument, RejectedFile, ReportMeta
 
@@ -390,9 +391,7 @@ def _from_file_name(path: str) -> tuple[str | None, int | None]:
 
 
 def _template(text: str) -> str:
-    if "本年新制作数量" in text or "上一年项目数量" in text or "本年新公开数量" in text:
-        return "2019"
-    return "2021"
+    return detect_template_in_text(text) or "2021"  # the one template decision (ingest.labels)
 
 
 def _read(doc: LoadedDocument, warnings: list[str]) -> tuple[BodyName | None, int | None, str, str | None]:

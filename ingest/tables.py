@@ -488,12 +488,7 @@ def _t4_facts(st: _Tables, warnings: list[str]) -> list[Fact]:
 
 
 def _detect_template(st: _Tables) -> str:
-    found = labels.detect_template(st.t2_headers)
-    if found:
-        return found
-    if any(c.code in st.t3 for c in T.t3_children("other_handling", "2021")):
-        return "2021"
-    return "2021"
+    return labels.detect_template(st.t2_headers, st.t3.keys()) or "2021"
 
 
 def facts_from_rows(rows: list[RawRow], evidence: dict | None = None) -> TableResult:
