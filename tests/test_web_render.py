@@ -179,8 +179,9 @@ def test_token_check_and_size_limit(tmp_path):
         small = SAMPLES / "hengshan_2023.txt"
         saved = upload.save_uploads([big, small, tmp_path / "missing.pdf"])
         assert saved[0].path is None and "MB" in saved[0].reason
-        assert saved[1].path is not None and saved[1].path.parent.parent == tmp_path / "uploads"
+        assert saved[1].path is not None and saved[1].path.parent == tmp_path / "uploads"
         assert saved[1].path.read_bytes() == small.read_bytes()
+        assert small.is_file()  # a path outside the temp folders is copied, never deleted
         assert saved[2].path is None
     finally:
         nb_settings.reset()
@@ -216,3 +217,11 @@ def test_answer_markdown_quotes_survive_but_html_does_not():
         {"answer": "报告写道[1]：\n\n> 一是<script>x</script>公开不够及时。", "citations": []}
     )
     assert "\n> 一是" in out and "<script" not in out and "&lt;script>" in out
+
+
+def test_answer_shows_how_it_was_understood_inert():
+    from web.render import render_answer
+
+    html = render_answer({"answer": "x", "understood": "- 机关：<script>alert(1)</script>\n- 把握：30%"})
+    assert "我是这样理解的" in html and "把握：30%" in html
+    assert "<script>" not in html

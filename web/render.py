@@ -143,6 +143,11 @@ def render_answer(ans: dict, row_facts_for=None) -> str:  # noqa: ANN001
     src = render_sources(ans, row_facts_for)
     if src:
         parts.append(src)
+    if ans.get("understood"):  # the plan in plain words, so a reader can check what was looked up
+        parts.append(
+            '<details class="nb-understood"><summary>我是这样理解的</summary>'
+            f'<div class="nb-plan">{h_lines(ans["understood"])}</div></details>'
+        )
     return "\n\n".join(parts)
 
 
