@@ -13,6 +13,9 @@ fi
 # Format-invariance tests: scans made from PDFs (pdftoppm from poppler-utils, img2pdf)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 command -v img2pdf >/dev/null 2>&1 || need+=(img2pdf)
+# OCR (rapidocr-onnxruntime pulls opencv-python, which links libGL and GLib)
+ldconfig -p 2>/dev/null | grep -q "libGL.so.1" || need+=(libgl1)
+ldconfig -p 2>/dev/null | grep -q "libglib-2.0.so.0" || need+=(libglib2.0-0)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
