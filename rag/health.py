@@ -20,6 +20,8 @@ from sqlalchemy.engine import Engine
 
 from nianbao.settings import Settings, get_settings
 
+MIN_FREE_MB = 64  # an ingest needs room for SQLite's WAL, Chroma's segments and the BM25 swap
+
 
 class StoreError(RuntimeError):
     """A store cannot be used as it is; the message says what is wrong and what to do."""
@@ -87,6 +89,9 @@ def check_writable(settings: Settings | None = None) -> None:
         finally:
             with contextlib.suppress(OSError):
                 probe.unlink()
+        free_mb = os.statvfs(folder).f_bavail * os.statvfs(folder).f_frsize >> 20
+        if free_mb < MIN_FREE_MB:  # mmap'd index writes on a full disk end in SIGBUS, not an error
+            raise store_error_from(OSError(errno.ENOSPC, f"{free_mb} MB free, {MIN_FREE_MB} MB needed"), folder)
     db = s.sqlite_path if not s.database_url else None
     for f in (db, *(Path(f"{db}{x}") for x in ("-wal", "-shm"))) if db else ():
         if f.exists() and not os.access(f, os.W_OK):
@@ -96,7 +101,7 @@ def check_writable(settings: Settings | None = None) -> None:
 def store_error_from(exc: OSError, where: Path | str) -> StoreError:
     """The StoreError for a write that failed with `exc` (read-only, no space, no permission)."""
     if exc.errno == errno.ENOSPC:
-        what = "磁盘已满 / no space left on the device"
+        what = f"磁盘空间不足 / no space left on the device ({exc.strerror or exc})"
     elif exc.errno == errno.EROFS:
         what = "存储为只读 / the store is on a read-only file system"
     elif exc.errno in (errno.EACCES, errno.EPERM):

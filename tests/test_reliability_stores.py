@@ -184,6 +184,11 @@ def test_a_damaged_sqlite_store_is_reported_with_instructions(tmp_path, clean):
     assert r.returncode == StoreError.exit_code, (r.returncode, r.stdout, r.stderr)
     assert "damaged" in r.stderr and "python -m ingest" in r.stderr
     assert "unchanged" not in r.stdout
+    app = subprocess.run(  # the web app refuses to start on it, with the same message
+        [sys.executable, "app.py", "--port", "1", "--home", str(home), "--no-ingest"],
+        cwd=ROOT, env=env(home), capture_output=True, text=True, timeout=TIMEOUT,
+    )
+    assert app.returncode == StoreError.exit_code and "damaged" in app.stderr
 
 
 def test_a_read_only_home_gives_a_message_and_an_exit_code_not_a_signal(tmp_path, clean):
@@ -202,6 +207,26 @@ def test_a_read_only_home_gives_a_message_and_an_exit_code_not_a_signal(tmp_path
         assert r.returncode == StoreError.exit_code, (r.returncode, r.stderr[-2000:])
         assert "read-only" in r.stderr and "Traceback" not in r.stderr
         assert answers_readonly_ok(home)
+    finally:
+        subprocess.run(["umount", str(home)], capture_output=True)
+
+
+def test_a_full_disk_gives_a_message_and_an_exit_code(tmp_path, clean):
+    """The home on a tiny tmpfs that its stores nearly fill: refused before anything is written."""
+    clean_home, _ = clean
+    home = tmp_path / "home"
+    home.mkdir()
+    size_kb = sum(f.stat().st_size for f in clean_home.rglob("*") if f.is_file()) // 1024 + 2048
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_kb}k", "tmpfs", str(home)],
+                      capture_output=True).returncode:
+        pytest.skip("cannot mount a tmpfs here (needs root / CAP_SYS_ADMIN)")
+    try:
+        shutil.copytree(clean_home, home, dirs_exist_ok=True)
+        before = facts_state(home)
+        r = cli(home, str(SAMPLES / "hengshan_2023.txt"))
+        assert r.returncode == StoreError.exit_code, (r.returncode, r.stderr[-2000:])
+        assert "no space" in r.stderr and "Traceback" not in r.stderr
+        assert facts_state(home) == before
     finally:
         subprocess.run(["umount", str(home)], capture_output=True)
 

@@ -173,3 +173,10 @@ def test_api_answer_is_plain_text_and_chat_copy_stays_escaped(backend, tmp_path)
     api = plain_answer(raw)
     assert "&lt;" not in api["answer"] and "&gt;" not in api["answer"]
     assert "<script>" not in raw["answer"]
+
+
+def test_gradio_cache_is_cleaned(backend):
+    from web.ui import GRADIO_CACHE, build_demo
+
+    demo = build_demo(backend)
+    assert demo.delete_cache == GRADIO_CACHE and GRADIO_CACHE[1] <= 24 * 3600
