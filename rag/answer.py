@@ -179,6 +179,10 @@ class Answerer:
             ans = self._merge(q, [self._answer(c, catalog, cites) for c in clauses])
         else:
             ans = self._answer(q, catalog, cites)
+        bal = self.facts.balance(cites) if ans.kind in ("figure", "mixed") else None
+        if bal is not None:
+            ans.answer += "\n\n" + bal.text
+            ans.figures += [f.to_dict() for f in bal.figures]
         ans.answer += cites.markdown()
         ans.citations = cites.to_list()
         ans.understood = "\n\n".join(c.explain() for c in clauses) if clauses else q.explain()

@@ -7,7 +7,7 @@ through rag/factwriter.py.
 
 from __future__ import annotations
 
-from rag.compose import Citations
+from rag.compose import Citations, fmt_num
 from rag.fact_compare import CompareOps
 from rag.fact_lookup import LookupOps
 from rag.fact_rates import _BASE_ROWS, _HANDLED_PARTS, RateOps
@@ -124,3 +124,29 @@ class FactAnswerer(LookupOps, RateOps, CompareOps):
     @staticmethod
     def _who(rf: ReportFacts) -> str:
         return f"{rf.report.body}{rf.report.year}年"
+
+    def balance(self, cites: Citations) -> FactResult | None:
+        """An answer that shows both 本年新收 and 办结 of one report also gets the table's own balance
+        (rule R1: 新收 + 上年结转 = 办结 + 结转下年度), which explains why the two differ."""
+        shown: dict[tuple[str, int], set[str]] = {}
+        for c in cites.items:
+            cell = c.cell or {}
+            if (cell.get("table"), cell.get("column")) == ("三", "total") and cell.get("row") in ("new", "handled_total"):
+                shown.setdefault((c.body, int(c.year)), set()).add(cell["row"])
+        out = _Answer(self.book, cites)
+        for (body, year), rows in shown.items():
+            rep = self.book.report(body, year) if rows == {"new", "handled_total"} else None
+            if rep is None:
+                continue
+            rf = self.book.facts_of(rep)
+            cv = {r: self.book.get(rf, "三", r, "total") for r in ("new", "carried_in", "handled_total", "carried_out")}
+            if any(v.missing or v.undecidable for v in cv.values()):
+                continue
+            lhs = (cv["new"].value or 0) + (cv["carried_in"].value or 0)
+            rhs = (cv["handled_total"].value or 0) + (cv["carried_out"].value or 0)
+            out.line(
+                f"{body}{year}年表三的收支：本年新收{fmt_num(cv['new'].value)} + {out.phrase(cv['carried_in'])} = {fmt_num(lhs)}件，"
+                f"办结{fmt_num(cv['handled_total'].value)} + {out.phrase(cv['carried_out'])} = {fmt_num(rhs)}件"
+                + ("，两边相等。" if lhs == rhs else "，两边不等 — 报告自相矛盾，请以原文核实。")
+            )
+        return out.finish() if out.lines else None
