@@ -56,17 +56,26 @@ def html_to_pdf(html_path: Path, pdf_path: Path, timeout: float = 90) -> Path:
     return pdf_path
 
 
-def pdf_to_scan(pdf_path: Path, out_path: Path, seed: int = 0, dpi: int = 150, max_angle: float = 0.8) -> Path:
+def pdf_to_scan(
+    pdf_path: Path,
+    out_path: Path,
+    seed: int = 0,
+    dpi: int = 150,
+    max_angle: float = 0.8,
+    pages: tuple[int, int] | None = None,
+) -> Path:
     """An image-only copy of a PDF as a office scanner makes it: each page rendered in grey
     (pdftoppm), rotated by a random small angle, blurred slightly, speckled, saved as JPEG and
-    wrapped into a PDF (img2pdf). No text layer."""
+    wrapped into a PDF (img2pdf). No text layer. `pages`: (first, last), 1-based, to scan only those."""
     from PIL import Image, ImageFilter
 
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory() as tmp:
         tmpd = Path(tmp)
         subprocess.run(
-            ["pdftoppm", "-r", str(dpi), "-gray", "-png", str(pdf_path), str(tmpd / "p")],
+            ["pdftoppm", "-r", str(dpi), "-gray", "-png"]
+            + (["-f", str(pages[0]), "-l", str(pages[1])] if pages else [])
+            + [str(pdf_path), str(tmpd / "p")],
             check=True,
             capture_output=True,
             timeout=120,

@@ -31,10 +31,24 @@ _NUMERIC_LIKE = re.compile(r"^[\dOol〇I|,，]*\d[\dOol〇I|,，]*$|^[Oo〇]$")
 _EDGE_JUNK = re.compile(r"^[.．,，·°'`\"“”:：;；_~]+|[.．,，·°'`\"“”:：;；_~]+$")
 
 
+def _few_malloc_arenas() -> None:
+    """glibc gives each inference thread its own 64 MB malloc arena of address space; under the
+    upload sandbox's address-space limit (ingest.sandbox) that alone makes OCR fail. Two arenas
+    keep a page's OCR under 1 GB of address space (measured: 972 MB instead of over 1.5 GB)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").mallopt(-8, 2)  # M_ARENA_MAX
+    except (OSError, AttributeError):  # not glibc: nothing to tune
+        pass
+
+
 @lru_cache(maxsize=1)
 def engine():  # noqa: ANN201 - rapidocr's type
     """The recogniser, built once per process (threads: settings.ocr_threads, NIANBAO_OCR_THREADS)."""
     from rapidocr_onnxruntime import RapidOCR
+
+    _few_malloc_arenas()
 
     from nianbao.settings import get_settings
 

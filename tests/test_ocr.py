@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from eval import renderings as R
 from ingest import ocr
 from ingest.parse import parse_file
 
@@ -86,3 +87,17 @@ def test_ocr_cells_say_where_they_come_from(scanned):
     assert all(f.note.startswith(f"OCR，第{f.page}页") for f in printed)  # what citations show
     assert "收到和处理政府信息公开申请情况" in scanned.text.replace(" ", "")  # narrative text from OCR
     assert scanned.passages
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not R.have_tools("pdftoppm", "img2pdf"), reason="poppler-utils/img2pdf missing")
+def test_ocr_runs_inside_the_upload_sandbox(tmp_path):
+    """Uploads are parsed in a worker with an address-space limit (ingest.sandbox): OCR must fit."""
+    from ingest.sandbox import parse_isolated
+
+    scan = R.pdf_to_scan(TEXT_PDF, tmp_path / "page3.pdf", seed=1, pages=(3, 3))
+    rep = parse_isolated(scan, body="洪泽区人民政府", year=2024)
+    text = {f.key(): f.value for f in parse_file(TEXT_PDF).facts}
+    got = [f for f in rep.facts if f.table == "三" and not f.computed]
+    assert len(got) >= 50 and all(f.source == "ocr" for f in got)
+    assert all(f.uncertain or f.value == text[f.key()] for f in got)

@@ -113,6 +113,21 @@ def _ocr_text(words) -> str:  # noqa: ANN001
     return "\n".join(text_lines(words))
 
 
+def _ocr(page, page_no: int) -> list:  # noqa: ANN001
+    """OCR words of a scanned page; a recogniser failure is the reason given, not 'broken PDF'."""
+    from ingest.ocr import ocr_page
+
+    try:
+        return ocr_page(page)
+    except MemoryError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - onnxruntime/OpenCV raise their own types
+        raise RejectedFile(
+            f"第{page_no}页为扫描图像，文字识别（OCR）失败 / OCR of scanned page {page_no} failed "
+            f"({type(exc).__name__}: {str(exc)[:120]})"
+        ) from exc
+
+
 def load_pdf(path: Path) -> LoadedDocument:
     import pdfplumber
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
@@ -130,9 +145,7 @@ def load_pdf(path: Path) -> LoadedDocument:
             for i, page in enumerate(pdf.pages, start=1):
                 page_text = page.extract_text() or ""
                 if _is_scanned(page, page_text):
-                    from ingest.ocr import ocr_page
-
-                    words = ocr_page(page)
+                    words = _ocr(page, i)
                     ocr_pages.append(i)
                     word_pages.append((i, words))
                     texts.append(_ocr_text(words))
