@@ -75,7 +75,6 @@ def build_parser() -> argparse.ArgumentParser:
     lo.add_argument("--url", help="a running server on loopback (default: start app.py over --reports)")
     lo.add_argument("--reports", default="data/reports", help="reports for the server started")
     lo.add_argument("--home", help="store folder for the server started (default: a temporary one)")
-    lo.add_argument("--workers", type=int, default=1, help="API worker processes of the server started")
     lo.add_argument("--qa", default="eval/qa/sample.jsonl", help="questions asked (first --questions)")
     lo.add_argument("--questions", type=int, default=60)
     lo.add_argument("--timeout", type=float, default=30, help="seconds per request before it counts as an error")

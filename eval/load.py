@@ -177,7 +177,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(home: Path, reports: Path, workers: int, start_timeout: float = 900) -> tuple[str, subprocess.Popen]:
+def start_server(home: Path, reports: Path, start_timeout: float = 900) -> tuple[str, subprocess.Popen]:
     port = _free_port()
     env = dict(
         os.environ,
@@ -187,8 +187,7 @@ def start_server(home: Path, reports: Path, workers: int, start_timeout: float =
         GRADIO_ANALYTICS_ENABLED="False",
     )
     cmd = [sys.executable, str(ROOT / "app.py"), "--port", str(port), "--home", str(home)]
-    if workers > 1:
-        cmd += ["--api-workers", str(workers)]
+    home.mkdir(parents=True, exist_ok=True)
     log = (home.parent / "load-server.log").open("w")
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -225,7 +224,7 @@ def main(args) -> int:  # noqa: ANN001 - argparse namespace from eval.__main__
         tmp = Path(tempfile.mkdtemp(prefix="nianbao-load-"))
         home = Path(args.home) if args.home else tmp / "home"
         print(f"starting app.py over {args.reports} in {home} …", flush=True)
-        url, proc = start_server(home, Path(args.reports), args.workers)
+        url, proc = start_server(home, Path(args.reports))
     try:
         rest = at_rest(url, questions, args.timeout)
         print(f"{len(questions)} questions answered at rest; {args.users} users for {args.seconds:g} s …", flush=True)
