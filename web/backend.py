@@ -139,7 +139,7 @@ class Backend:
             hit = self._cache.get(key)
             if hit is not None:
                 self._cache.move_to_end(key)
-                return hit
+                return dict(hit)  # callers may pop keys; the cached copy stays whole
         fut = self._pool.submit(
             self._answer, question, history or None, body or None, year or None, context or None
         )
@@ -153,7 +153,7 @@ class Backend:
                 self._cache[key] = answer
                 while len(self._cache) > self.cache_size:
                     self._cache.popitem(last=False)
-        return answer
+        return dict(answer)
 
     @staticmethod
     def _key(question, history, body, year, context) -> str:  # noqa: ANN001
@@ -173,7 +173,8 @@ class Backend:
         self.check_signature(SIGNATURE_TTL_S)
         key = self._key(question, history, body, year, context)
         with self._cache_lock:
-            return self._cache.get(key)
+            hit = self._cache.get(key)
+        return dict(hit) if hit is not None else None
 
     def _answer(self, question, history, body, year, context) -> dict:  # noqa: ANN001
         return self.answerer().ask(question, history=history, body=body, year=year, context=context).to_dict()
