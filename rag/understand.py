@@ -550,6 +550,8 @@ def understand(
         q.measure = q.measure or getattr(ctx, "measure", None)
     elif q.operation != "breakdown_applicants":
         q.operation = _operation(q, norm, hint, n_named, len(named_bodies))
+    if q.operation == "compare" and len(found.hits) == 1 and len(found.hits[0][2]) >= 2:
+        q.operation = "each"  # 「区政府」 meaning several bodies: list each, nobody asked to compare them
     if q.operation == "rank" and len(named_bodies) < 2:
         q.bodies = list(catalog.bodies)
     return q
