@@ -140,15 +140,28 @@ def whole_page(fragment: str, title: str) -> str:
     return page
 
 
-def _check(path: Path, exp: dict) -> None:
+def _check(path: Path, exp: dict, blanked: bool = False) -> None:
+    """Every expected cell, exactly. With zeros printed blank, a blank in a table whose own rules
+    the report breaks (hongze 2023 表四, pingtan 2020 表三) may come back uncertain: the blank could
+    be the missing figure. Never a different value."""
     rep = parse_file(path)
     assert (rep.meta.body, rep.meta.year, rep.meta.template) == (exp["body"], exp["year"], exp["template"])
     got = {f.key(): f for f in rep.facts}
     uncertain = {(u["table"], u["row"], c) for u in exp["uncertain"] for c in u["columns"]}
+    broken = {v["cells"][0][0] for v in exp["violations"]}
     wrong = []
     for e in exp["facts"]:
         key = (e["table"], e["row"], e["column"])
         f = got.get(key)
+        if (
+            f is not None
+            and blanked
+            and e["value"] == 0
+            and key[0] in broken
+            and f.uncertain
+            and f.value is None
+        ):
+            continue
         if f is None or f.value != e["value"] or (f.uncertain and key not in uncertain):
             wrong.append((key, e["value"], None if f is None else (f.value, f.raw)))
     assert not wrong, wrong
@@ -184,4 +197,4 @@ def test_reports_as_html_with_blank_zeros(tmp_path, stem, form):
         html = whole_page(html, f"{exp['body']}{exp['year']}年政府信息公开工作年度报告")
     p = tmp_path / f"{stem}.html"
     p.write_text(html, encoding="utf-8")
-    _check(p, exp)
+    _check(p, exp, blanked=True)
