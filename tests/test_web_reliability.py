@@ -180,3 +180,15 @@ def test_gradio_cache_is_cleaned(backend):
 
     demo = build_demo(backend)
     assert demo.delete_cache == GRADIO_CACHE and GRADIO_CACHE[1] <= 24 * 3600
+
+
+def test_a_question_over_the_time_budget_gets_a_clear_message(backend, tmp_path):
+    from web.backend import TooLong
+
+    backend.ingest([str(copy_sample(tmp_path))], isolated=False)
+    backend.warm()
+    backend.request_seconds = 0.0001  # every fresh answer is now over budget
+    with pytest.raises(TooLong, match="超时"):
+        backend.ask("衡山县2023年行政复议情况如何？")
+    backend.request_seconds = 30
+    assert backend.ask("衡山县2023年行政复议情况如何？")["answer"]  # the service goes on
