@@ -60,6 +60,17 @@ def test_a_10_mb_body_gets_a_small_413(server):
     assert r.status_code == 413 and len(r.content) < 300
 
 
+def test_a_chunked_oversized_body_is_cut_off(server):
+    def chunks():
+        yield b'{"question": "'
+        for _ in range(1000):  # 10 MB, without a Content-Length
+            yield b"x" * 10_000
+        yield b'"}'
+
+    r = httpx.post(server.url + "/api/ask", content=chunks(), headers={"content-type": "application/json"}, timeout=60)
+    assert r.status_code in (400, 413) and len(r.content) < 300
+
+
 def test_api_answer_text_is_plain(server):
     r = httpx.post(server.url + "/api/ask", json={"question": "<b>" + Q}, timeout=60)
     assert r.status_code == 200 and "&lt;" not in r.json()["answer"]

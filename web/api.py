@@ -33,26 +33,55 @@ class ORJSONResponse(JSONResponse):
 MAX_BODY_BYTES = 256 * 1024  # a question with its history and context is a few KB
 
 
+class _TooLarge(Exception):
+    pass
+
+
 class BodyLimit:
-    """Pure ASGI (no per-request task like BaseHTTPMiddleware): /api/ requests that declare a body
-    over MAX_BODY_BYTES get a 413 before the body is read."""
+    """Pure ASGI (no per-request task like BaseHTTPMiddleware): /api/ requests whose body is over
+    MAX_BODY_BYTES are cut off: a 413 before the body is read when Content-Length says so; a
+    chunked body stops being read as soon as it passes the limit (FastAPI then answers 400)."""
 
     def __init__(self, app) -> None:  # noqa: ANN001
         self.app = app
 
     async def __call__(self, scope, receive, send) -> None:  # noqa: ANN001
-        if scope["type"] == "http" and scope["path"].startswith("/api/"):
-            size = 0
-            for k, v in scope.get("headers", ()):
-                if k == b"content-length":
-                    size = int(v) if v.isdigit() else MAX_BODY_BYTES + 1
-            if size > MAX_BODY_BYTES:
-                resp = ORJSONResponse(
-                    status_code=413, content={"detail": f"request body larger than {MAX_BODY_BYTES} bytes"}
-                )
-                await resp(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
+        if scope["type"] != "http" or not scope["path"].startswith("/api/"):
+            await self.app(scope, receive, send)
+            return
+        declared = None
+        for k, v in scope.get("headers", ()):
+            if k == b"content-length":
+                declared = int(v) if v.isdigit() else MAX_BODY_BYTES + 1
+        if declared is not None and declared > MAX_BODY_BYTES:
+            await self._refuse(scope, receive, send)
+            return
+        got = 0
+        started = False
+
+        async def counting_receive():  # noqa: ANN202
+            nonlocal got
+            msg = await receive()
+            got += len(msg.get("body", b""))
+            if got > MAX_BODY_BYTES:
+                raise _TooLarge
+            return msg
+
+        async def tracking_send(msg) -> None:  # noqa: ANN001
+            nonlocal started
+            started = started or msg["type"] == "http.response.start"
+            await send(msg)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except _TooLarge:
+            if not started:
+                await self._refuse(scope, receive, send)
+
+    @staticmethod
+    async def _refuse(scope, receive, send) -> None:  # noqa: ANN001
+        resp = ORJSONResponse(status_code=413, content={"detail": f"request body larger than {MAX_BODY_BYTES} bytes"})
+        await resp(scope, receive, send)
 
 
 def build_api(backend: Backend) -> FastAPI:
