@@ -120,16 +120,18 @@ def slid_columns(facts: list[Fact], template: str) -> list[Fact]:
     idx = {f.key(): f for f in facts if f.table == "三"}
     rows = sorted({k[1] for k in idx})
     cols = T.T3_COLUMN_ORDER
-    broken = {c for v in validate(facts, template) if v.rule in _CHECKED_RULES for c in v.cells}
+    broken: set[Key] | None = None  # validated only when a column repeats (rare)
     bad: set[Key] = set()
     for a, b in zip(cols, cols[1:], strict=False):
         pairs = [(idx.get(("三", r, a)), idx.get(("三", r, b))) for r in rows]
         pairs = [(x, y) for x, y in pairs if x and y and x.value is not None and y.value is not None]
         if len(pairs) < 3 or not any(x.value for x, _ in pairs):
             continue
-        if all(x.value == y.value for x, y in pairs) and any(
-            x.key() in broken or y.key() in broken for x, y in pairs
-        ):
+        if not all(x.value == y.value for x, y in pairs):
+            continue
+        if broken is None:
+            broken = {c for v in validate(facts, template) if v.rule in _CHECKED_RULES for c in v.cells}
+        if any(x.key() in broken or y.key() in broken for x, y in pairs):
             for x, y in pairs:
                 if not (x.computed or x.blank):
                     bad.add(x.key())
@@ -145,9 +147,30 @@ def blanks_in_broken_rules(facts: list[Fact], template: str) -> list[Fact]:
     """A blank cell is read as 0 because the report leaves zeros blank; where a rule it takes part
     in fails, the blank may be a lost figure instead (a label the parse did not place, a cell the
     text lost), so it is uncertain, with 0 kept as a candidate."""
+    if not any(f.blank for f in facts):
+        return facts
     broken = {c for v in validate(facts, template) if v.rule in _CHECKED_RULES for c in v.cells}
     why = "空白单元格按0计，但所在勾稽关系不成立，无法确定是否为0"
     return [_uncertain(f, [0], why) if f.blank and f.key() in broken else f for f in facts]
+
+
+def orphan_groups(facts: list[Fact], template: str) -> list[Fact]:
+    """A table 三 group row ((三)不予公开 …) printed with figures while none of its child rows was
+    read: the 2021 layouts print the group label beside its children, so the figures are a
+    child's whose own label was not recognised; they cannot stand as the group's total.
+    (（六）其他处理 is printed as one row of its own in the 2019 template and in many 2021 reports.)"""
+    present = {f.row for f in facts if f.table == "三"}
+    bad = {
+        g
+        for g in ("withheld", "unavailable", "not_processed")  # （六）其他处理 is often one row of its own
+        if g in present
+        and T.t3_children(g, template)
+        and not any(c.code in present for c in T.t3_children(g, template))
+    }
+    why = "分组行印有数字但其各子项均未读出，数字应属某一子项，不能作为分组合计"
+    return [
+        _uncertain(f, [f.value], why) if f.table == "三" and f.row in bad and not f.computed else f for f in facts
+    ]
 
 
 # ------------------------------------------------------------------------------ OCR confidence

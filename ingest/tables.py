@@ -22,6 +22,7 @@ from nianbao import template as T
 from nianbao.types import Fact, LoadedDocument, Section
 
 _T4_SIZES = (5, 5, 5)
+_CHILD_AFTER = re.compile(r"\d{1,2}\s*[.、．]")  # an item number after a group label
 _BLANK = {"", "-", "—", "–", "/", "－", "——"}
 
 
@@ -190,6 +191,8 @@ def _collect(rows: list[RawRow]) -> _Tables:
                 continue
             if m.row.group:
                 group = m.row.code
+                if _CHILD_AFTER.match(labels.compact(r.label)[m.end :]):
+                    continue  # 「（五）不予处理4.…」: a child whose own words were not recognised
             elif m.row.parent is None:
                 group = None
             else:  # a child named by its own words puts us in its group (the group label may be lost)
@@ -528,7 +531,8 @@ def extract_facts(doc: LoadedDocument, sections: list[Section] | None = None) ->
         res = facts_from_rows(rows_from_text(doc.text, lines_norm), evidence)
         if best is None or _score(res) > _score(best):
             best = res
-    best.facts = referee.blanks_in_broken_rules(referee.slid_columns(best.facts, best.template), best.template)
+    facts = referee.slid_columns(best.facts, best.template)
+    best.facts = referee.orphan_groups(referee.blanks_in_broken_rules(facts, best.template), best.template)
     return best
 
 
@@ -549,6 +553,7 @@ def _refereed(doc: LoadedDocument, lines_norm, evidence) -> TableResult:  # noqa
     facts = referee.dispute(chosen.facts, chosen.template, readings)
     facts = referee.slid_columns(facts, chosen.template)
     facts = referee.blanks_in_broken_rules(facts, chosen.template)
+    facts = referee.orphan_groups(facts, chosen.template)
     facts = referee.check_ocr(facts, chosen.template)
     warnings = list(chosen.warnings)
     n_ocr = sum(1 for f in facts if f.source == "ocr" and f.uncertain)
