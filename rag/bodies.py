@@ -837,6 +837,7 @@ def _resolve(h: _Hit, fixed: list[str], out: BodyMatch, idx: BodyIndex) -> None:
 # Names the catalog lacks
 # ------------------------------------------------------------------------------------------------
 
+_LIST_SEP = set("和与跟及,、同")
 _PLACE_TOKEN = re.compile(r"^[\u4e00-\u9fff]{1,8}(?:省|市|县|区|州|盟|旗|局|厅|委|镇|乡|街道)$")
 _EN_PLACE = re.compile(
     r"\b([A-Z][a-z]+(?:'[a-z]+)?)(?:'s\b|\s+(?:County|City|District|Province|Municipality|Prefecture)\b)"
@@ -897,7 +898,15 @@ def add_unknown(m: BodyMatch, norm: str, question: str, other_spans: list[tuple[
                 continue
             if tok in _ORGAN_SET and (m.bodies or m.ambiguous or tok in _GOV_FORMS_ALL):
                 continue  # an organ word alone names a body only when nothing else does
-            is_place = tags.get(tok) == "ns" or (_PLACE_TOKEN.match(tok) and len(tok) >= 3)
+            shaped = bool(_PLACE_TOKEN.match(tok)) and len(tok) >= 3
+            # jieba's "ns" tag alone is noisy (满意度 is tagged ns): with a body already named, a bare
+            # ns word counts only when it stands in a list beside it (淮安和南京, 淮安、南京)
+            listed = (
+                norm[start - 1 : start] in _LIST_SEP
+                or norm[pos : pos + 1] in _LIST_SEP
+                or any(e == start or s == pos for s, e in m.spans)  # 淮安市清江浦, 福建平潭
+            )
+            is_place = shaped or (tags.get(tok) == "ns" and (not (m.bodies or m.ambiguous) or listed))
             if not is_place or any(tok in o or o in tok for o in found + m.unknown):
                 continue
             if _parent_of_match(m, norm, tok, start, pos):

@@ -185,6 +185,7 @@ _GRANTED_PARTIAL = re.compile(
 _LOOKUP = re.compile(r"查信息|查询信息|要信息|获取信息|申请公开|applicants?|requesters?")
 _BY_APPLICANT = re.compile(r"谁提|谁申请|谁提出|哪些人|什么人|哪类申请人|申请人(?:是|有)?(?:谁|哪些)|who (?:filed|made|submitted|asked)")
 _CONTENT = re.compile(r"是什么事|什么事情|什么内容|哪个案|哪些案|什么案|具体内容|具体是什么|涉及什么|关于什么|哪一件事")
+_REASON = re.compile(r"因为|由于|出于|(?<!原)因(?=[\u4e00-\u9fff]{2})")  # a reason asked: it must be one of the template's
 _WITH_PARTIAL = re.compile(r"全部或部分|(?:含|包括|包含|连同|加上)部分公开")
 # Lexicon words that name a table 三 outcome only when the question is about requests
 # (「公开了几期常务会议」 is not 予以公开).
@@ -396,7 +397,7 @@ def _operation(q: Query, norm: str, hint: str | None, n_figs_named: int, n_bodie
         return "compare"
     if q.measure or (_SHARE.search(norm) and q.figures):
         return "share"
-    if _SUM.search(norm) and (n_figs_named >= 2 or len(q.years) >= 2):
+    if _SUM.search(norm) and (n_figs_named >= 2 or len(q.years) >= 2 or len(q.applicants) >= 2):
         return "sum"
     if _BREAKDOWN.search(norm) and q.figures:
         return "breakdown"
@@ -565,7 +566,7 @@ _FILLER = re.compile(
     r"\d+|[a-z]+|政府信息公开|信息公开|依申请公开|依申请|依|政府信息|年度报告|年报|报告|申请人|申请|信息"
     r"|多少|几|一共|总共|合计|共计|总数|数量|数目|件数|大概|大约|请问|想知道|知道|查询|查一下|统计|告诉我|帮我"
     r"|是否|有没有|有无|是不是|能不能|可以|怎么样|情况|分别|各自|其中|以及|还有|另外|一下|所有|全部|总体|整体|相关"
-    r"|哪些|哪个|哪年|哪一年|什么|如何|怎么|为什么|谁|最大|最小|最高|最低|最多|最少|排名|排序|因为|因|而|又|后|方面|本年度|本年|年度|今年|去年|前年|上一年|上年|同比|比例|占比|比率"
+    r"|原因|理由|分布|构成|明细|具体|分别|各项|哪些|哪个|哪年|哪一年|什么|如何|怎么|为什么|谁|最大|最小|最高|最低|最多|最少|排名|排序|因为|因|而|又|后|方面|本年度|本年|年度|今年|去年|前年|上一年|上年|同比|比例|占比|比率"
     r"|受理|收到|提出|提交|办理|处理|答复|回复|收|提|有|是|的|了|吗|呢|吧|啊|呀|么|在|被|给|对|向|从|把|将|和|与|及|或|并|还|都|也|就"
     r"|这|那|其|该|各|每|个|件|项|次|条|起|宗|类|种|份|位|名|人|年|月|日|共|总|计|请|问|要|想|能|会|多|少|中|里|内|上|下|来|去|过|到"
     r"|[\s,.?!:;()\[\]'\"“”‘’《》【】、，。？！：；（）~～\-—/]"
@@ -582,22 +583,38 @@ def _unexplained(norm: str, spans: list[tuple[int, int]]) -> str:
     return re.sub(r"\s+", " ", _FILLER.sub(" ", "".join(chars))).strip()
 
 
+def _row_words(figs: list[FigureRef]) -> list[str]:
+    """The printed label, short name, aliases and lexicon words of the rows asked about."""
+    out: list[str] = []
+    for f in figs:
+        meta = T.ALL_ROWS.get((f.table, f.row))
+        if meta is not None:
+            out += [normalize_question(meta.label), meta.short, *meta.aliases]
+        out += [w for t in T.LEXICON if (t.table, t.row) == (f.table, f.row) for w in t.words]
+    return out
+
+
 def _judge(
     q: Query, norm: str, spans: list[tuple[int, int]], hits: list[tuple[int, int, str]], defaulted: bool
 ) -> None:
     """How sure is it that q.figures is what was asked? A figure that only the question's most
     general words (「申请」「多少」) point to, while other words of the question stay unaccounted
-    for (「因为手里没有这个信息而答复不了」), is a guess: a confident wrong figure is worse than asking."""
+    for (「因为手里没有这个信息而答复不了」), is a guess; so is a reason (因为…) that is not one of the
+    template's reasons. A confident wrong figure is worse than asking.
+
+    Words that are part of the asked row's own printed label (「本机关」 of 本机关不掌握相关政府信息)
+    count as accounted for."""
     rest = _unexplained(norm, spans)
     for name in q.unknown_bodies:  # a body the store lacks is answered as such, not as an unknown figure
         rest = re.sub(r"\s+", " ", rest.replace(_FILLER.sub(" ", normalize_question(name)).strip(), " ")).strip()
+    words = _row_words(q.figures)
+    rest = " ".join(f for f in rest.split() if len(f) < 2 or not any(f in w for w in words))
     q.unexplained = rest  # fragments, space-separated
     rest = rest.replace(" ", "")
     weak_only = defaulted or all(k in _WEAK_WORDS for _, _, k in hits if _is_row_hit(k))
-    least = 3
     if [(f.table, f.row) for f in q.figures] == [("三", "new")] and not _APPLY.search(norm):
-        weak_only, least = True, 2  # 「收到群众诉求多少件」: something received, not information requests
-    if rest and len(rest) >= least and weak_only:
+        weak_only = True  # 「收到群众诉求多少件」: something received, not information requests
+    if rest and len(rest) >= 2 and (weak_only or _REASON.search(norm)):
         q.confidence = 0.3
         q.assumptions.append(f"问题中的「{'…'.join(q.unexplained.split())}」对应不到年报表格中的栏目")
     elif rest and len(rest) >= 6:
