@@ -185,3 +185,29 @@ def test_ocr_cells_need_confidence_or_arithmetic():
     assert referee.check_ocr(t2, "2021")[0].uncertain  # no rule covers it, low confidence
     t2_sure = [Fact("二", "licensing", "decisions", 12, source="ocr", confidence=0.99)]
     assert not referee.check_ocr(t2_sure, "2021")[0].uncertain
+
+
+def test_group_row_without_its_children_is_not_a_total():
+    values = _t3_values(random.Random(3))
+    kids = {r.code for r in T.t3_children("withheld", "2021")}
+    facts = [f for f in _t3_facts(values) if f.row not in kids]
+    facts += [Fact("三", "withheld", c, 4) for c in T.T3_COLUMN_ORDER]  # a child's figures, label lost
+    facts += [Fact("三", "other_handling", c, 0) for c in T.T3_COLUMN_ORDER]  # one row of its own
+    out = {f.key(): f for f in referee.orphan_groups(facts, "2021")}
+    assert out[("三", "withheld", "person")].uncertain and out[("三", "withheld", "person")].candidates == [4]
+    assert not out[("三", "other_handling", "person")].uncertain
+    assert not out[("三", "granted", "person")].uncertain
+
+
+def test_group_label_with_an_item_number_is_a_child():
+    from ingest.textgrid import RawRow
+
+    cells = ["1", "0", "0", "0", "0", "0", "1"]
+    rows = [
+        RawRow("三、收到和处理政府信息公开申请情况"),
+        RawRow("（一）予以公开", list(cells)),
+        RawRow("（五）不予处理4.无正当理由大量、反复地申请", list(cells)),
+    ]
+    got = {f.key(): f for f in facts_from_rows(rows).facts}
+    printed = got.get(("三", "not_processed", "person"))
+    assert printed is None or printed.computed  # never the child's figures stored as the group's
