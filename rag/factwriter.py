@@ -214,6 +214,11 @@ class FactWriter:
         if cv.missing:
             meta = T.row(cv.table, cv.row)
             tpl = cv.report.template
+            if tpl not in T.TEMPLATES:  # a report from before the national template (2008 条例 era)
+                return (
+                    f"{cv.report.body}{cv.report.year}年的报告早于全国统一表格，没有按表格列出「{label}」"
+                    "（只有正文明确写出的数字才被读取），这一数字该年没有统计表"
+                )
             if tpl not in meta.templates:
                 return f"报告采用{tpl}年版表格，该版表格没有「{meta.label}」一项"
             return f"报告表{cv.table}中没有「{label}」的数字"
