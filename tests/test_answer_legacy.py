@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-
 from test_legacy import GRANTED, NEW, PARTIAL, REVIEW, WITHHELD, legacy_report
 
 
