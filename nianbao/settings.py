@@ -44,6 +44,8 @@ class Settings:
     answer_cache: int = field(default_factory=lambda: int(_env("NIANBAO_ANSWER_CACHE", "4096")))  # 0 = off
     # OCR of scanned PDF pages (ingest.ocr): onnxruntime threads; 0 = all cores
     ocr_threads: int = field(default_factory=lambda: int(_env("NIANBAO_OCR_THREADS", "0")))
+    # at ~10 CPU-seconds a page, a scan longer than this is refused with the reason, not OCR'd for an hour
+    max_ocr_pages: int = field(default_factory=lambda: int(_env("NIANBAO_MAX_OCR_PAGES", "40")))
     # cpu (default) | cuda | auto: sentence-transformers runs on a GPU only when asked and present
     embedding_device: str = field(default_factory=lambda: _env("NIANBAO_EMBEDDING_DEVICE", "cpu"))
     # Embedding cache SQLite file; default under home. Several homes may share one (tests, benches).

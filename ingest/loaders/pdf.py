@@ -133,7 +133,9 @@ def load_pdf(path: Path) -> LoadedDocument:
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 
     from ingest import geotable
+    from nianbao.settings import get_settings
 
+    max_ocr = get_settings().max_ocr_pages
     texts: list[str] = []
     grids: list[Grid] = []
     word_pages: list[tuple[int, list]] = []
@@ -145,6 +147,11 @@ def load_pdf(path: Path) -> LoadedDocument:
             for i, page in enumerate(pdf.pages, start=1):
                 page_text = page.extract_text() or ""
                 if _is_scanned(page, page_text):
+                    if len(ocr_pages) >= max_ocr:
+                        raise RejectedFile(
+                            f"扫描页超过{max_ocr}页，未做文字识别（NIANBAO_MAX_OCR_PAGES） / more than {max_ocr} "
+                            "scanned pages: not OCR'd (NIANBAO_MAX_OCR_PAGES)"
+                        )
                     words = _ocr(page, i)
                     ocr_pages.append(i)
                     word_pages.append((i, words))
