@@ -101,3 +101,16 @@ def test_ocr_runs_inside_the_upload_sandbox(tmp_path):
     got = [f for f in rep.facts if f.table == "三" and not f.computed]
     assert len(got) >= 50 and all(f.source == "ocr" for f in got)
     assert all(f.uncertain or f.value == text[f.key()] for f in got)
+
+
+def test_too_many_scanned_pages_is_refused_with_the_reason():
+    from nianbao import settings
+    from nianbao.types import RejectedFile
+
+    before = settings.get_settings().max_ocr_pages
+    settings.configure(max_ocr_pages=0)
+    try:
+        with pytest.raises(RejectedFile, match="NIANBAO_MAX_OCR_PAGES"):
+            parse_file(SCAN)
+    finally:
+        settings.configure(max_ocr_pages=before)
