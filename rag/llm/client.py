@@ -20,6 +20,7 @@ from rag.llm.config import LLMConfig
 log = logging.getLogger("nianbao.llm")
 
 _DONE = object()
+MAX_TOKENS = 600  # a plan or a 300-character answer fits well within it
 
 
 class Unavailable(Exception):
@@ -67,6 +68,7 @@ class ChatClient:
                     timeout=self.config.timeout,
                     max_retries=0,  # a retry would double the wait; the breaker handles bad spells
                     temperature=0,
+                    max_tokens=MAX_TOKENS,  # a runaway reply must not hold the endpoint until the timeout
                 )
             return self._model
 
