@@ -306,7 +306,7 @@ SECTION_WORDS: dict[str, tuple[str, ...]] = {
     "五": ("问题", "不足", "短板", "薄弱", "弱项", "差距", "欠缺", "不够", "有待提高", "有待加强", "改进", "整改", "下一步", "努力方向", "打算",
            "problems", "shortcomings", "weaknesses", "improve", "improvement"),
     "六": ("信息处理费", "处理费", "收取费用", "其他需要报告", "other matters", "processing fee", "processing fees"),
-    "一": ("总体情况", "主动公开工作", "主动公开", "平台建设", "政府信息管理", "监督保障", "培训", "政策解读", "overall", "platform", "training"),
+    "一": ("总体情况", "主动公开工作", "主动公开", "平台建设", "政府信息管理", "监督保障", "培训", "政策解读", "亮点", "特色", "成效", "成绩", "overall", "highlights", "platform", "training"),
 }
 
 # Qualifiers that narrow a figure to something no table column holds: how a request was submitted,

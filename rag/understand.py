@@ -159,7 +159,7 @@ _ALL_YEARS = re.compile(
     r"历年|每年|各年|每一年|所有年份|全部年份|历年来|over the years|each year|every year|all years"
 )
 _SHARE = re.compile(
-    r"比例|占比|百分之|百分比|%|率|多大比重|几成|\bproportion|\bpercentage|\bpercent|\bshare\b|\brate\b|\bratio\b"
+    r"比例|占比|占多少|占了多少|占几|占全部|百分之|百分比|%|率|多大比重|几成|\bproportion|\bpercentage|\bpercent|\bshare\b|\brate\b|\bratio\b"
 )
 _DIFF = re.compile(
     r"增加|减少|增长|下降|上升|降低|变化|增减|多了|少了|多几|少几|差多少|相差|差距|比去年|同比|环比|相比|对比|比较|比上年|和去年比|与去年比"
