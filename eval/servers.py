@@ -8,6 +8,7 @@ so as root the cluster is owned and run by the `postgres` system user (runuser).
 
 from __future__ import annotations
 
+import atexit
 import glob
 import os
 import shutil
@@ -95,6 +96,7 @@ class PostgresServer:
             log = (self.data / "server.log").read_text(errors="replace")[-2000:] if self.data.exists() else ""
             raise RuntimeError(f"pg_ctl start failed: {r.stderr or r.stdout}\n{log}")
         self.started = True
+        atexit.register(self.stop)  # an interrupted run does not leave the server behind
         return self
 
     def url(self, db: str = "postgres") -> str:
@@ -126,7 +128,7 @@ class PostgresServer:
             shutil.rmtree(self._tmp, ignore_errors=True)
 
     def __enter__(self) -> PostgresServer:
-        return self.start()
+        return self if self.started else self.start()
 
     def __exit__(self, *exc) -> None:  # noqa: ANN002
         self.stop()
@@ -139,6 +141,7 @@ class ChromaServer:
         self.path = Path(path)
         self.port = free_port()
         self.proc: subprocess.Popen | None = None
+        self._registered = False
 
     @property
     def url(self) -> str:
@@ -159,6 +162,9 @@ class ChromaServer:
                     return self
             except httpx.HTTPError:
                 pass
+            if self.proc.poll() is None and not self._registered:
+                atexit.register(self.stop)
+                self._registered = True
             if self.proc.poll() is not None or time.time() > deadline:
                 self.stop()
                 raise RuntimeError("chroma server did not start")
@@ -174,7 +180,7 @@ class ChromaServer:
         self.proc = None
 
     def __enter__(self) -> ChromaServer:
-        return self.start()
+        return self if self.proc is not None and self.proc.poll() is None else self.start()
 
     def __exit__(self, *exc) -> None:  # noqa: ANN002
         self.stop()

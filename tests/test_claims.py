@@ -108,7 +108,7 @@ def test_two_apps_and_two_ingest_workers_share_one_postgres_and_chroma(pg_server
     empty = tmp_path / "no-samples"
     empty.mkdir()
     procs: list[subprocess.Popen] = []
-    with ChromaServer(tmp_path / "chroma").start() as chroma:
+    with ChromaServer(tmp_path / "chroma") as chroma:
         base = dict(
             os.environ,
             DATABASE_URL=url,
