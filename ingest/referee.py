@@ -90,7 +90,10 @@ def _uncertain(f: Fact, candidates: list[float], why: str) -> Fact:
     for c in candidates:
         if c is not None and c not in cands:
             cands.append(c)
-    note = "；".join(n for n in (why, f.note) if n)
+    head, rest = "", f.note
+    if f.source == "ocr" and rest.startswith("OCR"):  # where the cell was read stays first
+        head, _, rest = rest.partition("；")
+    note = "；".join(n for n in (head, why, rest) if n)
     return replace(f, value=None, uncertain=True, candidates=cands, note=note)
 
 
