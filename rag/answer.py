@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from nianbao import template as T
+from nianbao.settings import get_settings
 from rag.compose import Citation, Citations, escape_md, key_sentences, quote_block
 from rag.factanswer import FactAnswerer, FactBook
 from rag.query import Catalog, Context, Query, understand
@@ -130,6 +131,10 @@ class Answerer:
         # Facts of every report, once: rankings and comparisons touch many reports, and loading
         # them on the first such question costs ~0.4 s at 1,000 reports (a few MB per 100 reports).
         self.book.load(self.book.reports)
+        if get_settings().llm_mode != "off":
+            from rag.llm.hooks import warm
+
+            warm()  # the chat model's import and client, not on the first question
 
     # ---- catalog
     def catalog(self) -> Catalog:
@@ -173,6 +178,11 @@ class Answerer:
         catalog = self.catalog()
         ctx = self._context(catalog, history, context)
         q = understand(question, catalog, context=ctx, body=body, year=year)
+        llm = get_settings().llm_mode != "off"  # README "Optional LLM": imported only when a mode is on
+        if llm:
+            from rag.llm.hooks import replan
+
+            q = replan(q, question, catalog, ctx) or q
         cites = Citations()
         clauses = self._clauses(q, catalog, ctx, body, year)
         if clauses:
@@ -183,6 +193,10 @@ class Answerer:
         if bal is not None:
             ans.answer += "\n\n" + bal.text
             ans.figures += [f.to_dict() for f in bal.figures]
+        if llm:
+            from rag.llm.hooks import rewrite
+
+            ans = rewrite(ans, q, cites.to_list())
         ans.answer += cites.markdown()
         ans.citations = cites.to_list()
         ans.understood = "\n\n".join(c.explain() for c in clauses) if clauses else q.explain()
