@@ -40,8 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     answerer = Answerer(open_stores())
     ctx = json.loads(args.context) if args.context else None
     if args.cmd == "explain":
-        plan = answerer.plan(args.question, body=args.body, year=args.year, context=ctx)
-        print("我是这样理解的：\n" + plan.explain())
+        plans = answerer.plan(args.question, body=args.body, year=args.year, context=ctx)
+        print("我是这样理解的：\n" + "\n\n".join(p.explain() for p in plans))
         return 0
     ans = answerer.ask(args.question, body=args.body, year=args.year, context=ctx)
     if args.explain and not args.json:

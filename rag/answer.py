@@ -128,9 +128,7 @@ class Answerer:
         from rag.figuremeaning import nearest_figures
 
         nearest_figures("政府信息")  # the template's figure catalog, embedded once
-        # Facts of every report, once: rankings and comparisons touch many reports, and loading
-        # them on the first such question costs ~0.4 s at 1,000 reports (a few MB per 100 reports).
-        self.book.load(self.book.reports)
+        self.book.warm()  # a bounded start: the newest reports, not the corpus
         if get_settings().llm_mode != "off":
             from rag.llm.hooks import warm
 
@@ -189,7 +187,8 @@ class Answerer:
             ans = self._merge(q, [self._answer(c, catalog, cites) for c in clauses])
         else:
             ans = self._answer(q, catalog, cites)
-        bal = self.facts.balance(cites) if ans.kind in ("figure", "mixed") else None
+        one_report = clauses or q.operation in ("single", "breakdown", "share", "sum")
+        bal = self.facts.balance(cites) if ans.kind in ("figure", "mixed") and one_report else None
         if bal is not None:
             ans.answer += "\n\n" + bal.text
             ans.figures += [f.to_dict() for f in bal.figures]
@@ -210,10 +209,13 @@ class Answerer:
         body: str | None = None,
         year: int | None = None,
         context: dict | Context | None = None,
-    ) -> Query:
-        """How a question is understood, without answering it (`python -m rag explain`)."""
+    ) -> list[Query]:
+        """How a question is understood, without answering it (`python -m rag explain`): one plan,
+        or one per clause when the question asks several things at once (as `ask` answers it)."""
         catalog = self.catalog()
-        return understand(question, catalog, context=self._context(catalog, history, context), body=body, year=year)
+        ctx = self._context(catalog, history, context)
+        q = understand(question, catalog, context=ctx, body=body, year=year)
+        return self._clauses(q, catalog, ctx, body, year) or [q]
 
     @staticmethod
     def _clauses(

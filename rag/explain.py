@@ -11,6 +11,8 @@ _OPERATIONS = {
     "share": "算比例",
     "diff": "比较两年变化",
     "compare": "比较几个机关",
+    "each": "逐个机关列出",
+    "breakdown_applicants": "按申请人列出",
     "rank": "按机关排序",
     "rank_years": "按年份排序",
     "trend": "逐年列出",

@@ -3,12 +3,16 @@
 
 from __future__ import annotations
 
+import re
+
 from nianbao import template as T
 from rag.compose import fmt_num, fmt_pct
 from rag.factbook import CellValue, ReportFacts
 from rag.factwriter import FactWriter as _Answer
 from rag.factwriter import cell_label
-from rag.query import Catalog, Query
+from rag.query import Catalog, FigureRef, Query
+
+RANK_LIMIT = 10  # a ranking lists this many bodies (all of them when there are no more)
 
 
 class CompareOps:
@@ -21,13 +25,13 @@ class CompareOps:
         for fig in q.figures:
             vals, unknown = [], []
             for rf in rfs:
-                cv = self.book.get(rf, fig.table, fig.row, self.columns(q, fig, rf.report.template)[0])
+                cv = self._one(q, rf, fig, out)
                 (unknown if cv.undecidable else vals).append(cv) if not cv.missing else None
             vals.sort(key=lambda cv: -(cv.value or 0))
-            label = cell_label(fig.table, fig.row, vals[0].column) if vals else T.row(fig.table, fig.row).short
+            label = self._label(q, fig, vals[0] if vals else None)
             years = "、".join(str(rf.report.year) for rf in rfs)
-            items = [f"{i}. {cv.report.year}年：{out.phrase(cv)}" for i, cv in enumerate(vals, 1)]
-            items += [f"- {cv.report.year}年：无法确定，未参与排序。{out.phrase(cv)}" for cv in unknown]
+            items = [f"{i}. {cv.report.year}年：{self._sum_phrase(cv, out)}" for i, cv in enumerate(vals, 1)]
+            items += [f"- {cv.report.year}年：无法确定，未参与排序。{self._sum_phrase(cv, out)}" for cv in unknown]
             top = ""
             if vals:
                 top = f"最高的是{vals[0].report.year}年（{fmt_num(vals[0].value)}{vals[0].unit}），"
@@ -74,9 +78,8 @@ class CompareOps:
         for i, fig in enumerate(q.figures):
             items = []
             for rf in rfs:
-                col = self.columns(q, fig, rf.report.template)[0]
-                cv = self.book.get(rf, fig.table, fig.row, col)
-                items.append(f"- {rf.report.year}年：{out.phrase(cv)}")
+                cv = self._one(q, rf, fig, out)
+                items.append(f"- {rf.report.year}年：{self._sum_phrase(cv, out)}")
             years = "、".join(str(rf.report.year) for rf in rfs)
             head = f"{body}各年（库中有{years}年的报告）：" if i == 0 else ""
             out.line(head + "\n" + "\n".join(items))
@@ -134,31 +137,44 @@ class CompareOps:
                 out.line("两者相同。")
 
     def _rank(self, q: Query, catalog: Catalog, out: _Answer) -> None:
+        """Bodies ranked by one figure in one year, as a SQL aggregate (FactBook.rank): only the
+        reports listed are read, so a ranking costs the same at 100 reports as at 100,000."""
         year = max(q.years) if q.years else catalog.newest_year
         if year is None:
             return
         named = sorted(set(q.bodies)) if len(set(q.bodies)) >= 2 else []
-        bodies = sorted(b for b, ys in catalog.years.items() if year in ys and (not named or b in named))
-        rfs = self.reports_for_each(bodies, year)
+        ascending = bool(re.search(r"最少|最低|fewest|lowest|least", q.norm))
         for fig in q.figures:
-            vals, unknown = [], []
-            for rf in rfs:
-                col = self.columns(q, fig, rf.report.template)[0]
-                cv = self.book.get(rf, fig.table, fig.row, col)
-                if cv.undecidable:
-                    unknown.append(cv)  # listed as 无法确定, never silently dropped
-                elif not cv.missing:
-                    vals.append(cv)
-            vals.sort(key=lambda cv: -(cv.value or 0))
-            first = (vals or unknown)[0] if vals or unknown else None
+            cols = self.columns(q, fig, "2021")
+            r = self.book.rank(fig.table, fig.row, year, cols[0] if fig.column or q.applicants else None,
+                               bodies=named or None, limit=RANK_LIMIT, ascending=ascending)  # fmt: skip
+            first = (r.top or r.undecidable or [None])[0]
             label = cell_label(fig.table, fig.row, first.column) if first else T.row(fig.table, fig.row).short
             scope = "所问" if named and len(named) < len(catalog.bodies) else "库中共有"
-            head = f"{year}年{scope}{len(bodies)}个机关的报告（{'、'.join(bodies)}），按「{label}」排序："
-            items = [f"{i}. {cv.report.body}：{out.phrase(cv)}" for i, cv in enumerate(vals, 1)]
-            items += [f"- {cv.report.body}：无法确定，未参与排序。{out.phrase(cv)}" for cv in unknown]
+            shown = [cv.report.body for cv in r.top + r.undecidable]
+            who = f"（{'、'.join(shown)}）" if r.reports <= RANK_LIMIT else f"，以下列出{'最少' if ascending else '最多'}的{len(r.top)}个"
+            head = f"{year}年{scope}{r.reports}个机关的报告{who}，按「{label}」{'从少到多' if ascending else ''}排序："
+            items = [f"{i}. {cv.report.body}：{out.phrase(cv)}" for i, cv in enumerate(r.top, 1)]
+            items += [f"- {cv.report.body}：无法确定，未参与排序。{out.phrase(cv)}" for cv in r.undecidable]
+            if r.n_undecidable > len(r.undecidable):
+                items.append(f"- 另有{r.n_undecidable - len(r.undecidable)}份报告的这一数字无法确定，未参与排序。")
             out.line(head + "\n" + "\n".join(items))
 
     def reports_for_each(self, bodies: list[str], year: int) -> list[ReportFacts]:
         reps = [r for r in (self.book.report(b, year) for b in bodies) if r is not None]
         loaded = self.book.load(reps)
         return [loaded[r.id] for r in reps]
+
+    def _one(self, q: Query, rf: ReportFacts, fig: FigureRef, out: _Answer):  # noqa: ANN202 - CellValue | _Summed
+        """One figure's value in one report: its column, or the sum of a column group (法人或其他组织)."""
+        if q.column_group and fig.table == "三":
+            return self._column_sum(rf, fig.row, list(T.COLUMN_GROUPS[q.column_group].columns), out)
+        return self.book.get(rf, fig.table, fig.row, self.columns(q, fig, rf.report.template)[0])
+
+    @staticmethod
+    def _label(q: Query, fig: FigureRef, cv) -> str:  # noqa: ANN001
+        base = T.row(fig.table, fig.row).short
+        if q.column_group and fig.table == "三":
+            return f"{base}（{T.COLUMN_GROUPS[q.column_group].name}）"
+        col = getattr(cv, "column", None)
+        return cell_label(fig.table, fig.row, col) if col else base

@@ -30,7 +30,7 @@ class RateOps:
         arith = "+".join(fmt_num(cv.value) for cv in cvs)
         unit = cvs[0].unit
         who = rfs[0].report.body + ("" if len(rfs) > 1 else f"{rfs[0].report.year}年")
-        years = f"{rfs[0].report.year}—{rfs[-1].report.year}年" if len(rfs) > 1 else ""
+        years = f"{rfs[0].report.year}—{rfs[-1].report.year}年：" if len(rfs) > 1 else ""
         if any(cv.undecidable for cv in cvs):
             out.line(f"{who}{years}{phrases}。")
             out.cannot_derive(who + years, cvs, "合计")
@@ -80,7 +80,8 @@ class RateOps:
         if not nums:
             return
         den = None
-        if len(nums) >= 2 and nums[-1].row in _BASE_ROWS:  # 「不予公开占办结总数的比例」: base named last
+        if len(nums) >= 2 and nums[-1].row in _BASE_ROWS and nums[-1].row != nums[0].row:
+            # 「不予公开占办结总数的比例」: a base row named last (never a column of the same row)
             den, nums = nums[-1], nums[:-1]
         den = den or self._denominator(q, nums[0], rf)
         if den is None or den.missing:
@@ -199,16 +200,19 @@ class RateOps:
         cvs = [self.book.get(rf, "三", row, c) for c in cols]
         if len(cvs) == 1:
             return cvs[0]
-        present = [cv for cv in cvs if not cv.missing]
-        if not present:
-            return cvs[0]
-        return _Summed(present)
+        absent = [cv for cv in cvs if cv.missing]
+        if absent:
+            return absent[0]  # a sum with a column missing would be understated: say it is missing
+        return _Summed(cvs)
 
     def _rate_line(
         self, rf: ReportFacts, out: _Answer, nums: list, dens: list, name: str
     ) -> float | None:
         """numerator cells / denominator cells (each may be a column sum), arithmetic shown."""
         cells = [x for x in nums + dens if x is not None]
+        if any(x.missing for x in cells):  # a rate over a cell the report lacks would be understated
+            out.line(f"{self._who(rf)}：" + "、".join(self._sum_phrase(x, out) for x in cells if x.missing) + f"，无法计算{name}。")
+            return None
         flat = [cv for x in cells for cv in (x.cvs if isinstance(x, _Summed) else [x])]
         phr = "、".join(self._sum_phrase(x, out) for x in cells)
         if any(cv.undecidable for cv in flat):

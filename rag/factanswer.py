@@ -84,7 +84,15 @@ class FactAnswerer(LookupOps, RateOps, CompareOps):
         bodies = self.bodies(q, catalog)
         if not bodies:
             return None
-        per_body = {b: self.reports_for(b, self.years_for(q, catalog, b)) for b in bodies}
+        years_of = {b: self.years_for(q, catalog, b) for b in bodies}
+        if q.operation in ("compare", "each") and not q.years and len(bodies) > 1:
+            # no year named: compare like with like — the newest year all of them report
+            common = set.intersection(*(set(catalog.years.get(b, [])) for b in bodies))
+            if common:
+                years_of = {b: [max(common)] for b in bodies}
+            elif q.operation == "compare":
+                q.operation = "each"  # their newest reports are of different years: list, no verdict
+        per_body = {b: self.reports_for(b, years_of[b]) for b in bodies}
         if not any(per_body.values()):
             return None
         if q.operation in ("compare", "each") and len(bodies) > 1:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -97,21 +98,25 @@ class ReportCache:
     def __init__(self, capacity: int = 256):
         self.capacity = capacity
         self._d: OrderedDict[str, ReportFacts] = OrderedDict()
+        self._lock = threading.Lock()  # web threads share one Answerer: get's move_to_end races popitem
 
     def get(self, report_id: str) -> ReportFacts | None:
-        rf = self._d.get(report_id)
-        if rf is not None:
-            self._d.move_to_end(report_id)
-        return rf
+        with self._lock:
+            rf = self._d.get(report_id)
+            if rf is not None:
+                self._d.move_to_end(report_id)
+            return rf
 
     def put(self, rf: ReportFacts) -> None:
-        self._d[rf.report.id] = rf
-        self._d.move_to_end(rf.report.id)
-        while len(self._d) > self.capacity:
-            self._d.popitem(last=False)
+        with self._lock:
+            self._d[rf.report.id] = rf
+            self._d.move_to_end(rf.report.id)
+            while len(self._d) > self.capacity:
+                self._d.popitem(last=False)
 
     def clear(self) -> None:
-        self._d.clear()
+        with self._lock:
+            self._d.clear()
 
     def __contains__(self, report_id: object) -> bool:
         return report_id in self._d

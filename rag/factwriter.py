@@ -96,6 +96,7 @@ class FactWriter:
         self.figures: list[Figure] = []
         self.warnings: list[str] = []
         self.cited: dict[str, set[CellKey]] = {}  # report id -> cells cited
+        self.reports: dict[str, ReportRow] = {}  # report id -> its row, to read its facts again
         self.explained: dict[str, set[CellKey]] = {}  # cells whose contradiction was stated
         self.uncertain: list[StoredFact] = []
         self.alerts: list[str] = []
@@ -111,6 +112,7 @@ class FactWriter:
         col_label = f.column_label if f.column_label and len(f.column_label) <= MAX_LABEL else None
         col_label = col_label or (col_meta.label if col_meta else f.column)
         self.cited.setdefault(report.id, set()).add(f.key())
+        self.reports[report.id] = report
         if f.uncertain and f not in self.uncertain:
             self.uncertain.append(f)
         return Citation(
@@ -282,7 +284,7 @@ class FactWriter:
 
     def t4_parts(self, cv: CellValue) -> str:
         """「（结果纠正1件、其他结果1件）[2][3]」: the nonzero results behind a table 四 total."""
-        rf = self.book._cache.get(cv.report.id)
+        rf = self.book.facts_of(cv.report)
         if rf is None:
             return ""
         parts = [(c, rf.cells.get(("四", cv.row, c))) for c in T.T4_COLUMN_ORDER[:-1]]
@@ -303,7 +305,7 @@ class FactWriter:
     def contradiction(self, cv: CellValue) -> str:
         """When a printed total differs from the sum of its printed parts, say so plainly."""
         if (cv.table, cv.row) == ("三", "handled_total") and not cv.missing and cv.value is not None:
-            rf = self.book._cache.get(cv.report.id)
+            rf = self.book.facts_of(cv.report)
             got = self.outcome_sum(rf, cv.column) if rf is not None else None
             if got and abs(got[0] - cv.value) > 1e-9:
                 total, parts = got
@@ -322,7 +324,7 @@ class FactWriter:
             or cv.table not in ("三", "四")
         ):
             return ""
-        rf = self.book._cache.get(cv.report.id)
+        rf = self.book.facts_of(cv.report)
         if rf is None:
             return ""
         cols = T.T4_COLUMN_ORDER[:-1] if cv.table == "四" else T.T3_COLUMN_ORDER[:-1]
@@ -357,7 +359,7 @@ class FactWriter:
     def finish(self, kind: str = "figure") -> FactResult:
         notes = []
         for rid, keys in self.cited.items():
-            rf = self.book._cache.get(rid)
+            rf = self.book.facts_of(self.reports[rid])
             if rf is None:
                 continue
             for v in self.book.touching(rf, keys):

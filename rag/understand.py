@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from nianbao import template as T
 from rag.bodies import add_unknown as add_unknown_bodies
@@ -455,6 +456,7 @@ def understand(
         figs = [FigureRef(f.table, f.row, f.column, list(f.related)) for f in ctx.figures]
         if not applicants and ctx.applicants:
             applicants = list(ctx.applicants)
+            q.column_group = ctx.column_group  # 「那2024年呢」 after 法人或其他组织: still their sum
         q.followup = reused_figs = True
     if not figs and (cols["四"]) and not sections:
         figs = [FigureRef("四", "review")]  # 「被纠正的有多少」: table 四 results default to 行政复议
@@ -462,7 +464,7 @@ def understand(
     if not figs and (applicants or cols["group"] or (_REQUEST_COUNT.search(norm) and _COUNTISH.search(norm))):
         figs = [FigureRef("三", "new")]  # 「多少申请」/「企业申请了几件」: the count of requests received
         defaulted = True
-    if cols["group"] and not applicants:
+    if cols["group"] and not (applicants and q.column_group):
         q.column_group = cols["group"][0]
         applicants = list(T.COLUMN_GROUPS[q.column_group].columns)
     if any((f.table, f.row) == ("二", "fees") for f in figs) and (_APPLY.search(norm) or _LOOKUP.search(norm)):
@@ -488,6 +490,9 @@ def understand(
     if not measures and _SHARE.search(norm) and "corrected" in cols["四"] and not sections:
         measures = ["correction_rate"]  # 「被纠错的比例」: a table 四 result as a rate is the correction rate
     q.measure = measures[0] if measures else None
+    if len(measures) > 1:
+        rest_names = "、".join(T.MEASURES[m].name for m in measures[1:])
+        q.notes.append(f"问题同时问了{rest_names}：一次回答一个指标，以下先回答{T.MEASURES[measures[0]].name}，请再单独问{rest_names}。")
     m = T.MEASURES.get(q.measure or "")
     if m is not None and m.table == "三":
         q.figures = [FigureRef("三", r) for r in m.numerator + m.denominator]
@@ -566,7 +571,7 @@ _FILLER = re.compile(
     r"\d+|[a-z]+|政府信息公开|信息公开|依申请公开|依申请|依|政府信息|年度报告|年报|报告|申请人|申请|信息"
     r"|多少|几|一共|总共|合计|共计|总数|数量|数目|件数|大概|大约|请问|想知道|知道|查询|查一下|统计|告诉我|帮我"
     r"|是否|有没有|有无|是不是|能不能|可以|怎么样|情况|分别|各自|其中|以及|还有|另外|一下|所有|全部|总体|整体|相关"
-    r"|原因|理由|分布|构成|明细|具体|分别|各项|哪些|哪个|哪年|哪一年|什么|如何|怎么|为什么|谁|最大|最小|最高|最低|最多|最少|排名|排序|因为|因|而|又|后|方面|本年度|本年|年度|今年|去年|前年|上一年|上年|同比|比例|占比|比率"
+    r"|原因|理由|分布|构成|明细|具体|分别|各项|机关|单位|部门|地方|增加|减少|增长|下降|上升|降低|变化|增减|相比|对比|比较|排名|比|哪些|哪个|哪年|哪一年|什么|如何|怎么|为什么|谁|最大|最小|最高|最低|最多|最少|排名|排序|因为|因|而|又|后|方面|本年度|本年|年度|今年|去年|前年|上一年|上年|同比|比例|占比|比率"
     r"|受理|收到|提出|提交|办理|处理|答复|回复|收|提|有|是|的|了|吗|呢|吧|啊|呀|么|在|被|给|对|向|从|把|将|和|与|及|或|并|还|都|也|就"
     r"|这|那|其|该|各|每|个|件|项|次|条|起|宗|类|种|份|位|名|人|年|月|日|共|总|计|请|问|要|想|能|会|多|少|中|里|内|上|下|来|去|过|到"
     r"|[\s,.?!:;()\[\]'\"“”‘’《》【】、，。？！：；（）~～\-—/]"
@@ -585,13 +590,14 @@ def _unexplained(norm: str, spans: list[tuple[int, int]]) -> str:
 
 def _row_words(figs: list[FigureRef]) -> list[str]:
     """The printed label, short name, aliases and lexicon words of the rows asked about."""
-    out: list[str] = []
-    for f in figs:
-        meta = T.ALL_ROWS.get((f.table, f.row))
-        if meta is not None:
-            out += [normalize_question(meta.label), meta.short, *meta.aliases]
-        out += [w for t in T.LEXICON if (t.table, t.row) == (f.table, f.row) for w in t.words]
-    return out
+    return [w for f in figs for w in _words_of_row(f.table, f.row)]
+
+
+@cache
+def _words_of_row(table: str, row: str) -> tuple[str, ...]:
+    meta = T.ALL_ROWS.get((table, row))
+    out = [normalize_question(meta.label), meta.short, *meta.aliases] if meta is not None else []
+    return tuple(out + [w for t in T.LEXICON if (t.table, t.row) == (table, row) for w in t.words])
 
 
 def _judge(
