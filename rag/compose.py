@@ -99,7 +99,9 @@ class Citations:
             if c.cell:
                 cell = c.cell
                 loc = ""
-                if cell.get("page"):
+                if cell.get("source") == "ocr":
+                    loc = f"，OCR 识别，第{cell.get('page') or '?'}页"
+                elif cell.get("page"):
                     loc = f"，第{cell['page']}页"
                 elif cell.get("line"):
                     loc = f"，第{cell['line']}行"

@@ -130,6 +130,8 @@ class FactWriter:
                 "page": f.page,
                 "line": f.line,
                 "value": f.value,
+                # a cell read by OCR from a scanned page (the parser's note starts 「OCR，第N页」)
+                "source": "ocr" if (f.note or "").startswith("OCR") else "text",
             },
         )
 
