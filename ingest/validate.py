@@ -207,6 +207,9 @@ def cross_year(
 _END = r"[^。；！？\d]"
 _RECEIVED = re.compile(rf"(?:收到|受理|新收)({_END}{{0,24}}?)(\d+)件(申请)?((?:、{_END}{{0,10}}?\d+件)*)")
 _MORE = re.compile(r"(\d+)件")
+_GRANTED_PARTIAL = re.compile(rf"(?:予以公开|公开)(?:及|和|与|、)部分公开{_END}{{0,4}}?(\d+)件")
+# applicant columns as reports print them beside a 收到 figure (template labels; 其他 is too vague)
+_APPLICANT_LABELS = [(c, T.T3_COLUMNS[c].label) for c in T.T3_COLUMN_ORDER if c not in ("other_org", "total")]
 _REVIEW = re.compile(rf"行政复议(?:案件)?{_END}{{0,4}}?(\d+)件")
 _SUIT = re.compile(rf"行政诉讼(?:案件)?{_END}{{0,4}}?(\d+)件")
 
@@ -260,6 +263,48 @@ def text_vs_table(text: str, facts: list[Fact]) -> list[Violation]:
                 [("三", "new", "total"), ("三", "carried_in", "total")],
                 fig,
                 new,
+                severity="info",
+            )
+        )
+    for m in _RECEIVED.finditer(narrative):
+        # 「涉及自然人72件、商业企业3件」 in a 收到 sentence: each applicant column against its cell
+        if "申请" not in m.group(1) and not m.group(3):
+            continue
+        sentence = _sentence(narrative, m.start(), m.end())
+        for col, label in _APPLICANT_LABELS:
+            am = re.search(re.escape(label) + r"(\d+)件", sentence)
+            cnew, ccar = cell(("三", "new", col)), cell(("三", "carried_in", col))
+            if not am or cnew is None or int(am.group(1)) == cnew or (col, int(am.group(1))) in seen:
+                continue
+            afig = int(am.group(1))
+            seen.add((col, afig))
+            extra = ""
+            if ccar is not None and afig == cnew + ccar:
+                extra = f"；正文数字等于本年新收{_fmt(cnew)} + 上年结转{_fmt(ccar)}，应为统计口径不同"
+            out.append(
+                Violation(
+                    "R7_text_table",
+                    f"正文称「{sentence}」，表三本年新收申请（{label}）为{_fmt(cnew)}件{extra}",
+                    [("三", "new", col), ("三", "carried_in", col)],
+                    afig,
+                    cnew,
+                    severity="info",
+                )
+            )
+    granted, partial = cell(("三", "granted", "total")), cell(("三", "partial", "total"))
+    for m in _GRANTED_PARTIAL.finditer(narrative):
+        fig = int(m.group(1))
+        if granted is None or partial is None or fig == granted + partial or ("gp", fig) in seen:
+            continue
+        seen.add(("gp", fig))
+        out.append(
+            Violation(
+                "R7_text_table",
+                f"正文称「{_sentence(narrative, m.start(), m.end())}」，表三予以公开{_fmt(granted)}件 + "
+                f"部分公开{_fmt(partial)}件 = {_fmt(granted + partial)}件",
+                [("三", "granted", "total"), ("三", "partial", "total")],
+                fig,
+                granted + partial,
                 severity="info",
             )
         )

@@ -110,10 +110,13 @@ def test_cross_year_r5_r6():
 def test_text_vs_table_scope_difference():
     doc, res = parsed("pingtan_2022.txt")
     vs = text_vs_table(doc.text, res.facts)
-    assert len(vs) == 1
+    assert len(vs) == 2  # the total (75 vs 74) and the 自然人 column (72 vs 71) of the same sentence
     v = vs[0]
     assert v.rule == "R7_text_table" and v.severity == "info" and v.printed == 75 and v.expected == 74
     assert "收到政府信息公开申请75件" in v.message and "74" in v.message and "上年结转1" in v.message
+    person = vs[1]
+    assert person.cells[0] == ("三", "new", "person") and (person.printed, person.expected) == (72, 71)
+    assert "上年结转1" in person.message  # 72 = 71 new + 1 carried over: a difference of basis
     doc, res = parsed("hongze_2024.pdf")
     vs = text_vs_table(doc.text, res.facts)
     assert [(v.printed, v.expected) for v in vs] == [(17, 95)]
@@ -125,3 +128,18 @@ def test_text_vs_table_scope_difference():
 def test_text_vs_table_matches(name):
     doc, res = parsed(name)
     assert text_vs_table(doc.text, res.facts) == []
+
+
+def test_text_vs_table_granted_and_partial_together():
+    """「予以公开及部分公开N件」 in the narrative against 予以公开 + 部分公开 of table 三, in any rendering."""
+    from nianbao.types import Fact
+
+    def f(row, v):
+        return Fact(table="三", row=row, column="total", value=v, unit="件")
+
+    facts = [f("new", 30), f("carried_in", 0), f("granted", 20), f("partial", 5)]
+    for joiner in ("及", "和", "与", "、"):
+        text = f"一、总体情况\n全年共受理申请30件，其中予以公开{joiner}部分公开24件。\n"
+        (v,) = text_vs_table(text, facts)
+        assert (v.printed, v.expected) == (24, 25) and v.cells == [("三", "granted", "total"), ("三", "partial", "total")]
+        assert text_vs_table(text.replace("24件", "25件"), facts) == []
