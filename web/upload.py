@@ -77,13 +77,12 @@ def token_refusal(client: str = "?") -> str:
 
 
 def _ours(path: Path) -> bool:
-    """Only files under a temp folder (Gradio's upload copies) or our own uploads folder may be
+    """Only files under Gradio's upload folder (its temp copies) or our own uploads folder may be
     deleted: a client can name any server path, e.g. a bundled sample report, as its 'upload'."""
     import tempfile
 
-    roots = [Path(tempfile.gettempdir()), get_settings().uploads_path]
-    if os.environ.get("GRADIO_TEMP_DIR"):
-        roots.append(Path(os.environ["GRADIO_TEMP_DIR"]))
+    gradio_tmp = os.environ.get("GRADIO_TEMP_DIR") or str(Path(tempfile.gettempdir()) / "gradio")
+    roots = [Path(gradio_tmp), get_settings().uploads_path]  # not all of /tmp: a checkout may live there
     try:
         real = path.resolve()
     except (OSError, RuntimeError):
