@@ -62,6 +62,8 @@ def _is_table_piece(piece: str, table_section: bool) -> bool:
     if bare >= (2 if table_section else 3):
         return True
     if table_section:
+        if not bare and _SENTENCE_END.search(s):
+            return False  # a whole sentence with counted figures (「较上年的87件减少了30件。」) is prose
         return len(_CJK.findall(s)) < 0.5 * len(_WS.sub("", s))
     return False
 

@@ -22,7 +22,14 @@ from rag.compose import Citation, Citations, escape_md, key_sentences, quote_blo
 from rag.factanswer import FactAnswerer, FactBook
 from rag.query import Catalog, Context, Query, understand
 from rag.retrieve import Hit, Retriever, store_signature
-from rag.textnumbers import asked_unit, content_terms, insists_on_number, is_count_question, stated_numbers
+from rag.textnumbers import (
+    CHANGE_WORDS,
+    asked_unit,
+    content_terms,
+    insists_on_number,
+    is_count_question,
+    stated_numbers,
+)
 from rag.understand import FIGURE_CONFIDENCE, split_clauses
 
 # A passage answers only when it holds enough of the question's content words (IDF-weighted
@@ -339,6 +346,9 @@ class Answerer:
         stated: list[dict] = []
         if q.qualifiers and fact_res is not None and is_count_question(q.norm):
             _, stated, _ = self._stated(q, catalog, hits, cites, retrieved)  # 「书面申请几件」: the narrower count
+        elif q.operation == "diff" and q.years_missing and fact_res is not None:
+            # the year before is not in the store: the report itself often states the change (较上年增长12%)
+            hits, stated, _ = self._stated(q, catalog, hits, cites, retrieved, any_of=CHANGE_WORDS)
         elif not wants_facts and is_count_question(q.norm):
             hits, stated, missing = self._stated(q, catalog, hits, cites, retrieved)
             if missing:
@@ -480,7 +490,8 @@ class Answerer:
         return f"问题没有指明机关，以下分别列出库中{when}的{n}份报告（{'、'.join(bodies)}）。"
 
     def _stated(
-        self, q: Query, catalog: Catalog, hits: list[Hit], cites: Citations, retrieved: list[Hit]
+        self, q: Query, catalog: Catalog, hits: list[Hit], cites: Citations, retrieved: list[Hit],
+        any_of: tuple[str, ...] = (),
     ) -> tuple[list[Hit], list[dict], str]:
         """For a count the tables don't hold: the sentences that state it. Returns the passages to
         quote (the stating one first), the numbers as `figures` entries, and a not-found text when
@@ -497,7 +508,8 @@ class Answerer:
                 if not terms and not (q.section and h.top_section == q.section):
                     continue  # no Chinese content words (an English question): only the section it names
                 nums = stated_numbers(
-                    h.passage.search_text or "", terms, unit, tuple(q.qualifiers), 1 if unplaced else 2
+                    h.passage.search_text or "", terms, None if any_of else unit, tuple(q.qualifiers),
+                    1 if unplaced or any_of else 2, any_of,
                 )
                 rid = h.passage.report_id
                 if nums and (rid not in best or nums[0].score > best[rid][0][0].score):

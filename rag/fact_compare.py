@@ -44,7 +44,7 @@ class CompareOps:
             for rf in rfs:
                 self._single(q, rf, out)
             if rfs:
-                out.line(f"库中只有{rfs[0].report.body}{rfs[0].report.year}年的报告，无法比较年度变化。")
+                out.line(f"库中只有{rfs[0].report.body}{rfs[0].report.year}年的报告，无法由表格计算年度变化。")
             return
         a, b = rfs[0], rfs[-1]
         for va, vb in zip(self._values(q, a), self._values(q, b), strict=True):

@@ -78,8 +78,12 @@ def content_terms(norm: str, strip: list[str]) -> set[str]:
     return _bigrams(_STOP.sub(" ", text))
 
 
+CHANGE_WORDS = ("增加", "减少", "增长", "下降", "回落", "上升", "降低", "提高", "持平", "同比", "较上年", "较去年", "比上年")
+
+
 def stated_numbers(
-    text: str, terms: set[str], unit: str | None, must: tuple[str, ...] = (), need: int = 2
+    text: str, terms: set[str], unit: str | None, must: tuple[str, ...] = (), need: int = 2,
+    any_of: tuple[str, ...] = (),
 ) -> list[StatedNumber]:
     """Every number of `text` (simplified) in the asked unit whose clause shares content words
     with the question (`need`, or all of them when the question has fewer) and holds every `must`
@@ -87,8 +91,12 @@ def stated_numbers(
     out: list[StatedNumber] = []
     ok_units = _FAMILY.get(unit, {unit}) if unit else None
     need = min(need, len(terms))  # no terms (an English question): the caller restricts to a section
+    prev_terms: set[str] = set()
     for sent in _SENT.findall(text):
         sent_terms = _bigrams(sent)
+        # a change is often stated in the sentence after the figure (「…申请57件。较上年减少了30件。」)
+        context = prev_terms if any_of else set()
+        prev_terms = sent_terms
         for clause in _CLAUSE.split(sent):
             for m in _NUMBER.finditer(clause):
                 u = m.group(3)
@@ -96,8 +104,10 @@ def stated_numbers(
                     continue
                 if u in ("年", "月") or (u == "日" and re.search(r"月\s*$", clause[: m.start()])):
                     continue
-                near = len(terms & _bigrams(clause))
+                near = len(terms & (_bigrams(clause) | context))
                 if (terms and not near) or not all(w in clause for w in must):
+                    continue
+                if any_of and not any(w in clause for w in any_of):
                     continue
                 score = 3 * near + len(terms & sent_terms)
                 out.append(

@@ -43,3 +43,11 @@ def test_untabulated_figure_is_said_to_be_missing_that_year(legacy_answerer):
     ans = legacy_answerer.ask("江宁区2015年无法提供的申请有多少件？")
     assert ans.kind == "not_found" and "早于全国统一表格" in ans.answer
     assert not [f for f in ans.figures if f.get("value") is not None]
+
+
+def test_change_the_report_states_when_the_year_before_is_missing(legacy_answerer):
+    """Only 2015 is in the store: the table cannot give the change, the report's own sentence does."""
+    ans = legacy_answerer.ask("江宁区2015年收到的申请比上一年多了还是少了？")
+    text = [f for f in ans.figures if f.get("source") == "text"]
+    assert any(f["value"] == 30 for f in text), ans.answer
+    assert "无法由表格计算年度变化" in ans.answer

@@ -109,3 +109,13 @@ def test_plan_explains_itself():
     q = understand("洪泽区2024年办结率", CAT)
     text = q.explain()
     assert "办结率" in text and "洪泽区人民政府" in text and "2024" in text
+
+
+def test_stated_change_needs_a_change_word():
+    from rag.textnumbers import CHANGE_WORDS, content_terms, stated_numbers
+
+    terms = content_terms("受理的申请量比上一年多了还是少了", [])
+    text = "共受理政府信息公开申请859件，申请数量较去年回落12.3%；答复申请805件。"
+    got = stated_numbers(text, terms, None, need=1, any_of=CHANGE_WORDS)
+    assert [n.value for n in got] == [12.3]
+    assert stated_numbers("共受理政府信息公开申请859件。", terms, None, need=1, any_of=CHANGE_WORDS) == []
