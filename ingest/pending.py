@@ -22,10 +22,25 @@ def ensure(engine: Engine) -> None:
 
 
 def mark(conn: Connection, bodies: set[str]) -> None:
-    have = {r[0] for r in conn.execute(select(pending.c.body).where(pending.c.body.in_(sorted(bodies))))}
-    new = sorted(b for b in bodies if b and b not in have)
-    if new:
-        conn.execute(insert(pending), [{"body": b} for b in new])
+    """Mark bodies as owed. Race-safe: two ingest workers storing reports of one body at once both
+    mark it, so the insert ignores a row another transaction already holds (ON CONFLICT DO NOTHING)."""
+    rows = [{"body": b} for b in sorted(b for b in bodies if b)]
+    if not rows:
+        return
+    dialect = conn.engine.dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        conn.execute(pg_insert(pending).on_conflict_do_nothing(index_elements=["body"]), rows)
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        conn.execute(sqlite_insert(pending).on_conflict_do_nothing(index_elements=["body"]), rows)
+    else:
+        have = {r[0] for r in conn.execute(select(pending.c.body).where(pending.c.body.in_([r["body"] for r in rows])))}
+        new = [r for r in rows if r["body"] not in have]
+        if new:
+            conn.execute(insert(pending), new)
 
 
 def owed(engine: Engine) -> set[str]:
