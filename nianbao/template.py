@@ -120,6 +120,9 @@ T3_ROWS: list[Row] = [
     Row("carried_out", "三", "四、结转下年度继续办理", "结转下年度继续办理", ("结转下年度", "结转下年")),
 ]
 
+# The parts of （七）总计 (rule R2), in print order: the outcome rows and groups of 三、本年度办理结果.
+T3_OUTCOME_ROWS = ("granted", "partial", "withheld", "unavailable", "not_processed", "other_handling")
+
 # --------------------------------------------------------------------------------------------
 # Table 四 — 行政复议、行政诉讼 (15 numbers in one row)
 # --------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from functools import lru_cache
 from nianbao import template as T
 from nianbao.settings import get_settings
 from rag.compose import Citation, Citations, escape_md, key_sentences, quote_block
-from rag.factanswer import FactAnswerer, FactBook
+from rag.factanswer import MAX_UNSCOPED, FactAnswerer, FactBook
 from rag.query import Catalog, Context, Query, understand
 from rag.retrieve import Hit, Retriever, store_signature
 from rag.textnumbers import (
@@ -37,7 +37,6 @@ from rag.understand import FIGURE_CONFIDENCE, split_clauses
 # unrelated report text, while "低保" or "平均答复天数" simply never occur in a report.
 COVERAGE_FLOOR = 0.45
 MAX_PASSAGES = 3
-MAX_UNSCOPED = 10  # a figure question naming no body is answered for each report up to this many
 
 
 @dataclass

@@ -84,10 +84,7 @@ class LookupOps:
         if fig.table == "三" and meta.group:
             return [("三", c.code, col) for c in T.t3_children(fig.row, tpl)] or [("三", fig.row, col)]
         if fig.table == "三" and fig.row == "handled_total":
-            return [
-                ("三", r, col)
-                for r in ("granted", "partial", "withheld", "unavailable", "not_processed", "other_handling")
-            ]
+            return [("三", r, col) for r in T.T3_OUTCOME_ROWS]
         if fig.table == "三":
             return [("三", fig.row, c) for c in T.T3_COLUMN_ORDER[:-1]]
         if fig.table == "四":

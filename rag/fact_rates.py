@@ -12,10 +12,8 @@ from rag.factwriter import cell_label
 from rag.query import Catalog, Query
 
 SMALL_SAMPLE = 30  # below this many cases a rate says little (TEMPLATE.md)
-CORRECTION_WARN = 0.15
-DISCLOSURE_WARN = 0.40
 _BASE_ROWS = {"handled_total", "new"}  # rows a share is taken of when a question names them
-_HANDLED_PARTS = {"granted", "partial", "withheld", "unavailable", "not_processed", "other_handling"}
+_HANDLED_PARTS = set(T.T3_OUTCOME_ROWS)
 
 
 class RateOps:
@@ -170,8 +168,9 @@ class RateOps:
                     seg = f"按纠正/({base_name}) = {arith} ≈ **{fmt_pct(ratio)}**"
                     if decided < SMALL_SAMPLE:
                         seg += f"（仅{fmt_num(decided)}件已审结，样本很小，比率参考意义有限）"
-                    if ratio > CORRECTION_WARN:
-                        seg += f"，⚠️ 高于{CORRECTION_WARN:.0%}，评议中通常视为警示信号"
+                    warn = T.MEASURES["correction_rate"].warn_above
+                    if warn is not None and ratio > warn:
+                        seg += f"，⚠️ 高于{warn:.0%}，评议中通常视为警示信号"
                     segs.append(seg)
                     rates.append(ratio)
                 out.line(f"{self._who(rf)}{phr}；{name}纠错率：" + "；".join(segs) + "。")

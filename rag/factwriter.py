@@ -16,7 +16,6 @@ from rag.factstore import ReportRow, StoredFact
 MAX_LABEL = 60  # a printed label longer than this swallowed a header: cite the template label instead
 TEXT_TABLE_RULE = "R7_text_table"
 _QUOTED = re.compile(r"「([^」]{6,})」")
-_OUTCOME_ROWS = ("granted", "partial", "withheld", "unavailable", "not_processed", "other_handling")
 
 
 @dataclass
@@ -299,7 +298,7 @@ class FactWriter:
     def outcome_sum(self, rf: ReportFacts, col: str) -> tuple[float, list[CellValue]] | None:
         """Table 三 (七)总计's parts in one column (予以公开 + 部分公开 + the four groups), when all are
         readable: rule R2's right-hand side."""
-        cvs = [self.book.get(rf, "三", r, col) for r in _OUTCOME_ROWS]
+        cvs = [self.book.get(rf, "三", r, col) for r in T.T3_OUTCOME_ROWS]
         if any(cv.missing or cv.undecidable or cv.value is None for cv in cvs):
             return None
         return sum(cv.value for cv in cvs), cvs
