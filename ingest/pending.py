@@ -7,18 +7,22 @@ ingest (even one where every file is unchanged) finishes the pass.
 
 from __future__ import annotations
 
+import weakref
+
 from sqlalchemy import Column, MetaData, String, Table, delete, insert, select
 from sqlalchemy.engine import Connection, Engine
 
 _meta = MetaData()
 pending = Table("crossyear_pending", _meta, Column("body", String(200), primary_key=True))
-_created: set[int] = set()
+# Engines whose table is known to exist. Weak keys: an id() of a collected engine is reused by the
+# next one, which on a new database would skip the CREATE and fail on first insert.
+_created: "weakref.WeakSet[Engine]" = weakref.WeakSet()
 
 
 def ensure(engine: Engine) -> None:
-    if id(engine) not in _created:
-        _meta.create_all(engine)
-        _created.add(id(engine))
+    if engine not in _created:
+        _meta.create_all(engine, checkfirst=True)
+        _created.add(engine)
 
 
 def mark(conn: Connection, bodies: set[str]) -> None:

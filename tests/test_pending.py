@@ -43,3 +43,21 @@ def test_concurrent_marks_of_one_body_both_succeed(backend, tmp_path, request):
     assert errors == []
     assert pending.owed(engine) == {"平潭综合实验区", "洪泽区人民政府"}
     engine.dispose()
+
+
+def test_each_new_database_gets_its_table_even_when_engine_ids_are_reused(tmp_path):
+    """The table-exists cache once keyed engines by id(); a collected engine's id is reused by the
+    next one, so a fresh database skipped its CREATE and the first store failed (seen in CI as
+    'relation "crossyear_pending" does not exist'). Engines come and go here as stores do in tests
+    and in a long-running app that reopens its database."""
+    import gc
+
+    for i in range(30):
+        engine = create_engine(f"sqlite:///{tmp_path / f'p{i}.sqlite3'}")
+        pending.ensure(engine)
+        with engine.begin() as conn:
+            pending.mark(conn, {f"body{i}"})
+        assert pending.owed(engine) == {f"body{i}"}
+        engine.dispose()
+        del engine, conn
+        gc.collect()
