@@ -16,7 +16,7 @@ _meta = MetaData()
 pending = Table("crossyear_pending", _meta, Column("body", String(200), primary_key=True))
 # Engines whose table is known to exist. Weak keys: an id() of a collected engine is reused by the
 # next one, which on a new database would skip the CREATE and fail on first insert.
-_created: "weakref.WeakSet[Engine]" = weakref.WeakSet()
+_created: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
 def ensure(engine: Engine) -> None:
@@ -41,7 +41,10 @@ def mark(conn: Connection, bodies: set[str]) -> None:
 
         conn.execute(sqlite_insert(pending).on_conflict_do_nothing(index_elements=["body"]), rows)
     else:
-        have = {r[0] for r in conn.execute(select(pending.c.body).where(pending.c.body.in_([r["body"] for r in rows])))}
+        have = {
+            r[0]
+            for r in conn.execute(select(pending.c.body).where(pending.c.body.in_([r["body"] for r in rows])))
+        }
         new = [r for r in rows if r["body"] not in have]
         if new:
             conn.execute(insert(pending), new)
