@@ -28,6 +28,7 @@ from rag.textnumbers import (
     content_terms,
     insists_on_number,
     is_count_question,
+    quoted_numbers,
     stated_numbers,
 )
 from rag.understand import FIGURE_CONFIDENCE, split_clauses
@@ -374,7 +375,10 @@ class Answerer:
             parts.append(self._stated_line(stated, cites))
             figures += stated
         if hits:
-            parts.extend(self._narrative(q, hits, cites, must=[f["label"] for f in stated]))
+            quoted_figs: list[dict] = []
+            parts.extend(self._narrative(q, hits, cites, must=[f["label"] for f in stated], figures=quoted_figs))
+            have = {(f.get("report"), f.get("value"), f.get("unit")) for f in stated}
+            figures += [f for f in quoted_figs if (f["report"], f["value"], f["unit"]) not in have]
 
         if fact_res is None and not hits:
             if wants_facts:
@@ -457,7 +461,11 @@ class Answerer:
                     break
         return f"正文原话见{''.join(dict.fromkeys(marks))}。" if marks else ""
 
-    def _narrative(self, q: Query, hits: list[Hit], cites: Citations, must: list[str] = ()) -> list[str]:
+    def _narrative(
+        self, q: Query, hits: list[Hit], cites: Citations, must: list[str] = (), figures: list[dict] | None = None
+    ) -> list[str]:
+        """Quote each passage (its key sentences). `figures`, when given, receives the quantities the
+        quotes state (source "text"), so the Answer JSON lists every number the answer shows."""
         out = []
         for h in hits:
             p = h.passage
@@ -469,6 +477,8 @@ class Answerer:
                 Citation(report=p.report_id, body=p.body, year=p.year, section=p.section, text=quote)
             )
             head = f"{escape_md(p.body)}{p.year}年报告「{section_name(p.section)}」部分写道[{n}]："
+            if figures is not None:
+                figures.extend(_text_figure(p, x) for x in quoted_numbers(quote))
             out.append(head + "\n\n" + quote_block(quote))
         return out
 
@@ -541,15 +551,7 @@ class Answerer:
             out_hits.append(h)
             sent = nums[0].sentence
             for n in [x for x in nums if x.sentence == sent][:4]:
-                p = h.passage
-                figures.append(
-                    {
-                        "body": p.body, "year": p.year, "table": None, "row": None, "column": None,
-                        "value": n.value, "unit": n.unit, "label": n.token, "row_label": "",
-                        "column_label": "", "page": None, "line": None, "report": p.report_id,
-                        "derived": False, "source": "text", "approx": n.approx,
-                    }
-                )  # fmt: skip
+                figures.append(_text_figure(h.passage, n))
         rest = [h for h in hits if h not in out_hits]
         return [*out_hits, *rest][:MAX_PASSAGES], figures, ""
 
@@ -612,3 +614,13 @@ class Answerer:
             warnings=list(dict.fromkeys(warnings)),
             context=context_dict(q),
         )
+
+
+def _text_figure(p, n) -> dict:  # noqa: ANN001 - a StoredPassage and a StatedNumber
+    """A number the narrative states, in the Answer JSON's figure shape (no cell: source "text")."""
+    return {
+        "body": p.body, "year": p.year, "table": None, "row": None, "column": None,
+        "value": n.value, "unit": n.unit, "label": n.token, "row_label": "",
+        "column_label": "", "page": None, "line": None, "report": p.report_id,
+        "derived": False, "source": "text", "approx": n.approx,
+    }  # fmt: skip

@@ -117,3 +117,19 @@ def stated_numbers(
     out = [n for n in out if n.sentence in strong_sents]  # 「网站1个、新媒体2个」: the sentence's other counts
     out.sort(key=lambda s: (not s.strong, -s.score))
     return out
+
+
+def quoted_numbers(quote: str) -> list[StatedNumber]:
+    """Every counted quantity a quoted passage states (「组织4次季度政务公开检查」 -> 4 次), in order,
+    so a narrative answer lists the numbers it quotes as figures of source "text". Dates (年/月/日)
+    are not quantities."""
+    text = to_simplified(quote)
+    same = len(text) == len(quote)  # t2s maps characters one to one: the token as printed (47條)
+    out: list[StatedNumber] = []
+    for m in _NUMBER.finditer(text):
+        u = m.group(3)
+        if u == "日" and re.search(r"月\s*$", text[: m.start()]):
+            continue
+        token = re.sub(r"\s+", "", quote[m.start() : m.end()] if same else m.group(0))  # 「7\n期」 of a PDF line
+        out.append(StatedNumber(float(m.group(1)), u, bool(m.group(2)), "", token, 0))
+    return out
