@@ -1,17 +1,19 @@
 """Settle ambiguous run-together cells with the same body's neighbouring year (R5, R6).
 
-A row the parser could not split (`693665` as 制发/废止/现行有效) keeps its candidate splits in
-each cell's note (ingest.split.candidates_note). Last/next year's report of the same body often
-pins the row down: R5 (this year's 上年结转 = last year's 结转下年度, table 三) and R6 (现行有效 =
-last year's 现行有效 + 制发 − 废止, table 二 （一）). Every candidate that breaks such an equation
-is dropped; a cell on which all remaining candidates agree gets that value, marked
-「按{year}年报告推算（R6）」 in front of its original note, so answers can say how it was settled.
-Cells still ambiguous stay uncertain. If the neighbours rule out every candidate (R6 is soft:
-clean-ups break it), nothing is settled.
+A row the parser could not split (`693665` as 制发/废止/现行有效) keeps its candidate splits on
+each of its cells as typed data (Fact.splits, the cell's index in them Fact.split_pos; stored as
+JSON by rag.factstore); the notes say so for people only and are never read back here. Last/next
+year's report of the same body often pins the row down: R5 (this year's 上年结转 = last year's
+结转下年度, table 三) and R6 (现行有效 = last year's 现行有效 + 制发 − 废止, table 二 （一）).
+Every candidate that breaks such an equation is dropped; a cell on which all remaining
+candidates agree gets that value, marked 「按{year}年报告推算（R6）」 in front of its original
+note, so answers can say how it was settled. Cells still ambiguous stay uncertain. If the
+neighbours rule out every candidate (R6 is soft: clean-ups break it), nothing is settled.
 
 Pure functions over facts. Only figures the neighbour printed unambiguously count as evidence
 (never a value settled this way), and `restore` undoes earlier settlements first, so running
-the step again, in any order, gives the same result.
+the step again, in any order, gives the same result. A settled cell keeps its splits (the store
+updates only value, uncertain and note), which is what lets `restore` and a later run redo it.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from ingest.split import parse_candidates
 from nianbao.types import Fact
 
 Key = tuple[str, str, str]
@@ -61,12 +62,12 @@ class _Row:
 def _ambiguous_rows(facts: list[Fact]) -> dict[tuple[str, str], _Row]:
     rows: dict[tuple[str, str], _Row] = {}
     for f in facts:
-        if not f.uncertain or f.value is not None or f.computed:
+        if not f.uncertain or f.value is not None or f.computed or not f.splits:
             continue
-        parsed = parse_candidates(f.note)
-        if parsed is None:
-            continue
-        cands, pos = parsed
+        pos = f.split_pos
+        cands = [tuple(c) for c in f.splits]
+        if pos is None or not 0 <= pos < len(cands[0]) or len({len(c) for c in cands}) != 1:
+            continue  # not a usable reading of the row
         row = rows.setdefault((f.table, f.row), _Row(cands, {}, {}))
         if row.candidates != cands:  # the row's cells disagree on the splits: do not trust them
             row.candidates = []

@@ -208,44 +208,29 @@ def split_row(tokens: list[str], sizes: tuple[int, ...], sum_last: bool = True) 
     return SplitOutcome(None, out, raw, split=True, note=f"连写数字「{raw}」有{len(out)}种拆分，无法确定")
 
 
-# ------------------------------------------------------------------------------ candidates kept in notes
-# An ambiguous cell keeps every split of its row in its note, so a later step (the neighbouring year's
-# report, ingest.crossyear) can still pick one: 「候选拆分：6,9,[3665]；6,93,[665]；…」 — each
-# candidate is the whole row, the bracketed number is this cell's value in that candidate.
+# ------------------------------------------------------------------------------ candidates of ambiguous rows
+# An ambiguous row keeps every split on each of its cells as typed data (Fact.splits, Fact.split_pos,
+# stored as JSON by rag.factstore), so a later step (the neighbouring year's report, ingest.crossyear)
+# can still pick one. The note says the same for people (citations, the report browser):
+# 「候选拆分：6,9,[3665]；6,93,[665]；…」 — each candidate is the whole row, the bracketed number is
+# this cell's value in that candidate. Nothing reads it back (but rag.migrate, once, for stores of before).
 CANDIDATES_PREFIX = "候选拆分："
-_CANDIDATES_RE = re.compile(r"候选拆分：([-\d.,\[\]；]+)")
+
+
+def complete_splits(candidates: list[tuple[float, ...]]) -> list[tuple[float, ...]]:
+    """A row's candidate splits as its cells keep them: all of them, or none when the search
+    stopped early (more than MAX_CANDIDATES: an incomplete list must never decide a value)."""
+    return [tuple(c) for c in candidates] if len(candidates) <= MAX_CANDIDATES else []
 
 
 def _num(v: float) -> str:
     return str(int(v)) if float(v).is_integer() else repr(float(v))  # all digits (an amount in 元)
 
 
-def candidates_note(candidates: list[tuple[float, ...]], pos: int) -> str:
-    """The candidate splits of a row, with this cell (index `pos`) bracketed. Empty when there are
-    none or the search stopped early (an incomplete list must never be used to decide a value)."""
-    if not candidates or len(candidates) > MAX_CANDIDATES:
+def candidates_note(candidates: list[tuple[float, ...]], pos: int | None) -> str:
+    """The candidate splits of a row, with this cell (index `pos`) bracketed, for the note. Empty
+    when there are none or the search stopped early."""
+    if not candidates or pos is None or len(candidates) > MAX_CANDIDATES:
         return ""
     parts = [",".join(f"[{_num(v)}]" if i == pos else _num(v) for i, v in enumerate(c)) for c in candidates]
     return CANDIDATES_PREFIX + "；".join(parts)
-
-
-def parse_candidates(note: str) -> tuple[list[tuple[float, ...]], int] | None:
-    """(candidates, this cell's index) from a note written with `candidates_note`, else None."""
-    m = _CANDIDATES_RE.search(note or "")
-    if not m:
-        return None
-    cands: list[tuple[float, ...]] = []
-    pos: int | None = None
-    for part in m.group(1).split("；"):
-        nums = part.split(",")
-        marked = [i for i, t in enumerate(nums) if t.startswith("[") and t.endswith("]")]
-        if len(marked) != 1 or (pos is not None and marked[0] != pos):
-            return None
-        pos = marked[0]
-        vals = [parse_number(t.strip("[]")) for t in nums]
-        if any(v is None for v in vals):
-            return None
-        cands.append(tuple(vals))
-    if not cands or pos is None or len({len(c) for c in cands}) != 1:
-        return None
-    return cands, pos

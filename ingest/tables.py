@@ -16,7 +16,7 @@ from itertools import product
 
 from ingest import labels, referee
 from ingest.normalize import clean_original
-from ingest.split import SplitOutcome, candidates_note, parse_number, split_row
+from ingest.split import SplitOutcome, candidates_note, complete_splits, parse_number, split_row
 from ingest.textgrid import UNIT_SUFFIX, RawRow, rows_from_grids, rows_from_text
 from nianbao import template as T
 from nianbao.types import Fact, LoadedDocument, Section
@@ -41,7 +41,9 @@ class _Cell:
     computed: bool = False
     uncertain: bool = False
     note: str = ""
-    alts: str = ""  # an ambiguous cell's candidate splits (ingest.split.candidates_note), kept in its note
+    # an ambiguous row's candidate splits (Fact.splits) and this cell's index in them
+    splits: list[tuple[float, ...]] = field(default_factory=list)
+    pos: int | None = None
     cands: list[float] = field(default_factory=list)  # the values this cell takes in those splits
     unit: str = ""  # a unit printed in the cell itself (`251000元`), overriding the column's
 
@@ -82,7 +84,8 @@ def _from_outcome(out: SplitOutcome, n: int) -> tuple[list[_Cell], list[tuple[fl
             out.raw,
             uncertain=True,
             note=out.note,
-            alts=candidates_note(out.candidates, i),
+            splits=complete_splits(out.candidates),
+            pos=i,
             cands=_values_at(out.candidates, i),
         )
         for i in range(n)
@@ -229,8 +232,10 @@ def _fact(
         blank=cell.blank,
         computed=cell.computed,
         uncertain=cell.uncertain,
-        note="；".join(n for n in (cell.note, cell.alts) if n),
+        note="；".join(n for n in (cell.note, candidates_note(cell.splits, cell.pos)) if n),
         candidates=list(cell.cands),
+        splits=list(cell.splits),
+        split_pos=cell.pos if cell.splits else None,
     )
 
 
@@ -290,7 +295,7 @@ def _settle_t2(code: str, cols: tuple[str, ...], cells: list[_Cell], cands, evid
         else:
             note = f"连写数字「{raw}」有{len(cands)}种拆分，正文所述数字之外仍有{len(top)}种，无法确定"
             out.append(
-                _Cell(None, raw, uncertain=True, note=note, alts=candidates_note(top, i), cands=_values_at(top, i))
+                _Cell(None, raw, uncertain=True, note=note, splits=complete_splits(top), pos=i, cands=_values_at(top, i))
             )
     return out
 

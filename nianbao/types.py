@@ -92,9 +92,15 @@ class Fact:
     computed: bool = False  # not printed; computed (e.g. a blank total)
     uncertain: bool = False  # split of run-together cells was ambiguous
     note: str = ""
-    # Every reading still possible for an uncertain cell (whole-row candidates live in the row's
-    # cells: this cell's value in each), so later steps (cross-year, staff) can pick one.
+    # Every value still possible for an uncertain cell (distinct, in reading order), so later
+    # steps (cross-year, staff) can pick one. Stored typed (JSON), never parsed out of `note`.
     candidates: list[float] = field(default_factory=list)
+    # When the ambiguity is a whole row (digits run together that split several ways, ingest.split):
+    # every complete reading of the row (its values in the row's column order, the same list on
+    # each of the row's cells) and this cell's index in a reading. Empty/None otherwise, and when
+    # the split search stopped early (an incomplete list must never decide a value).
+    splits: list[tuple[float, ...]] = field(default_factory=list)
+    split_pos: int | None = None
     source: str = ""  # "ocr" when the cell was read from a page image; "" for text
     confidence: float | None = None  # the recogniser's confidence for OCR'd cells
 

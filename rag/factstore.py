@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    TypeDecorator,
     create_engine,
     delete,
     event,
@@ -40,6 +41,36 @@ from nianbao.settings import get_settings
 from nianbao.types import Fact, ParsedReport, Violation
 
 metadata = MetaData()
+
+
+def dump_list(value: list | None) -> str:
+    """A fact's list field (candidates, splits) as the JSON text the facts table keeps."""
+    return json.dumps(list(value or []), ensure_ascii=False)
+
+
+def load_list(text_: str | None, tuples: bool = False) -> list:
+    """The list back from its JSON text (NULL/empty -> []); items as tuples when `tuples`."""
+    items = json.loads(text_) if text_ else []
+    return [tuple(x) for x in items] if tuples else list(items)
+
+
+class JsonList(TypeDecorator):
+    """A list kept as JSON in a TEXT column (the same DDL on SQLite and PostgreSQL), read back as
+    a list; with `tuples` its items come back as tuples (Fact.splits: whole-row readings)."""
+
+    impl = Text
+    cache_ok = True
+
+    def __init__(self, tuples: bool = False):
+        super().__init__()
+        self.tuples = tuples
+
+    def process_bind_param(self, value, dialect):  # noqa: ANN001, ANN201
+        return dump_list(value)
+
+    def process_result_value(self, value, dialect):  # noqa: ANN001, ANN201
+        return load_list(value, self.tuples)
+
 
 reports = Table(
     "reports",
@@ -85,6 +116,14 @@ facts = Table(
     Column("computed", Boolean, nullable=False, default=False),
     Column("uncertain", Boolean, nullable=False, default=False),
     Column("note", Text, nullable=False, default=""),
+    # Typed uncertainty (schema v6; see nianbao.types.Fact): the values an uncertain cell may take,
+    # an ambiguous row's whole-row splits and this cell's index in them, and where an OCR'd cell
+    # came from and how sure the recogniser was. The note says the same for people only.
+    Column("candidates", JsonList(), nullable=False, server_default="[]"),
+    Column("splits", JsonList(tuples=True), nullable=False, server_default="[]"),
+    Column("split_pos", Integer),
+    Column("source", String(10), nullable=False, server_default=""),
+    Column("confidence", Float),
     # one report's cells (FactBook.load, deletes); one cell across reports (rankings, by value);
     # one body's years (cross-year rules, the web browser)
     Index("ix_facts_report_cell", "report_id", "table_no", "row", "col"),
@@ -229,12 +268,14 @@ def _changed(conn: Connection, report_id: str, kind: str) -> None:
 _FACT_COLS = (
     "report_id", "body", "year", "table_no", "row", "col", "value", "unit", "raw", "row_label",
     "column_label", "page", "line", "blank", "computed", "uncertain", "note",
+    "candidates", "splits", "split_pos", "source", "confidence",
 )  # fmt: skip
 
 
 def _insert_facts(conn: Connection, rows: list[tuple]) -> None:
     """Facts are most of a store's rows (~200 a report): one driver-level executemany, without
-    SQLAlchemy's per-row parameter processing (a third of the write time otherwise)."""
+    SQLAlchemy's per-row parameter processing (a third of the write time otherwise), so the list
+    columns come already as JSON text (dump_list)."""
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     prep = conn.dialect.identifier_preparer
     cols = ", ".join(prep.quote(c) for c in _FACT_COLS)
@@ -289,7 +330,9 @@ class FactStore:
                 conn,
                 [
                     (rid, m.body, m.year, f.table, f.row, f.column, f.value, f.unit, f.raw, f.row_label,
-                     f.column_label, f.page, f.line, f.blank, f.computed, f.uncertain, f.note)
+                     f.column_label, f.page, f.line, f.blank, f.computed, f.uncertain, f.note,
+                     dump_list(f.candidates), dump_list(f.splits), f.split_pos if f.splits else None,
+                     f.source or "", f.confidence)
                     for f in parsed.facts
                 ],
             )  # fmt: skip
@@ -410,7 +453,9 @@ class FactStore:
                     table=r["table_no"], row=r["row"], column=r["col"], value=r["value"], unit=r["unit"],
                     raw=r["raw"], row_label=r["row_label"], column_label=r["column_label"], page=r["page"],
                     line=r["line"], blank=r["blank"], computed=r["computed"], uncertain=r["uncertain"],
-                    note=r["note"], report_id=r["report_id"], body=r["body"], year=r["year"],
+                    note=r["note"], candidates=r["candidates"], splits=r["splits"], split_pos=r["split_pos"],
+                    source=r["source"], confidence=r["confidence"],
+                    report_id=r["report_id"], body=r["body"], year=r["year"],
                 )
                 for r in c.execute(q).mappings()
             ]

@@ -129,8 +129,8 @@ class FactWriter:
                 "page": f.page,
                 "line": f.line,
                 "value": f.value,
-                # a cell read by OCR from a scanned page (the parser's note starts 「OCR，第N页」)
-                "source": "ocr" if (f.note or "").startswith("OCR") else "text",
+                # a cell read by OCR from a scanned page (Fact.source, stored typed)
+                "source": "ocr" if f.source == "ocr" else "text",
             },
         )
 

@@ -11,6 +11,8 @@ tests/test_migrate.py checks that both paths give the same tables, columns and i
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
 
 from sqlalchemy import Column, Integer, MetaData, Table, inspect, select, text
@@ -59,12 +61,94 @@ def _v3_new_tables(conn: Connection) -> None:
     metadata.create_all(conn, checkfirst=True)
 
 
+# Columns of the typed uncertainty of a fact (v6), as added to an older facts table.
+_V6_FACT_COLUMNS = (
+    ("candidates", "TEXT NOT NULL DEFAULT '[]'"),
+    ("splits", "TEXT NOT NULL DEFAULT '[]'"),
+    ("split_pos", "INTEGER"),
+    ("source", "VARCHAR(10) NOT NULL DEFAULT ''"),
+    ("confidence", "FLOAT"),
+)
+# What stores before v6 kept in the note instead (written by the parser of that time):
+# 「候选拆分：6,9,[3665]；6,93,[665]」 (every whole-row split, this cell bracketed), a note starting
+# 「OCR」 for a cell read from a page image, 「OCR识别（置信度0.87）」 its rounded confidence.
+_OLD_SPLITS = re.compile(r"候选拆分：([-\d.,\[\]；]+)")
+_OLD_NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
+_OLD_CONFIDENCE = re.compile(r"^OCR.*?置信度(\d(?:\.\d+)?)")
+
+
+def _old_number(token: str) -> float | None:
+    if not _OLD_NUMBER.match(token):
+        return None
+    return float(token) if "." in token else int(token)
+
+
+def _old_splits(note: str) -> tuple[list[tuple[float, ...]], int] | None:
+    """(every split of the row, this cell's index) from a pre-v6 note, else None."""
+    m = _OLD_SPLITS.search(note or "")
+    if not m:
+        return None
+    cands: list[tuple[float, ...]] = []
+    pos: int | None = None
+    for part in m.group(1).split("；"):
+        nums = part.split(",")
+        marked = [i for i, t in enumerate(nums) if t.startswith("[") and t.endswith("]")]
+        if len(marked) != 1 or (pos is not None and marked[0] != pos):
+            return None
+        pos = marked[0]
+        vals = [_old_number(t.strip("[]")) for t in nums]
+        if any(v is None for v in vals):
+            return None
+        cands.append(tuple(vals))
+    if not cands or pos is None or len({len(c) for c in cands}) != 1:
+        return None
+    return cands, pos
+
+
+def _v6_typed_uncertainty(conn: Connection) -> None:
+    """Facts get typed columns for what was only in their notes: candidate values, an ambiguous
+    row's splits (+ this cell's index), OCR source and confidence. Existing rows are filled from
+    their notes, so cells stored before keep being settled by a neighbouring year (ingest.crossyear
+    reads only the typed fields, and re-ingesting an unchanged file is a no-op)."""
+    have = {c["name"] for c in inspect(conn).get_columns("facts")}
+    missing = [(name, ddl) for name, ddl in _V6_FACT_COLUMNS if name not in have]
+    for name, ddl in missing:
+        conn.execute(text(f"ALTER TABLE facts ADD COLUMN {name} {ddl}"))
+    if not missing:
+        return
+    rows = conn.execute(
+        text("SELECT id, note FROM facts WHERE note LIKE :splits OR note LIKE :ocr"),
+        {"splits": "%候选拆分：%", "ocr": "OCR%"},
+    ).all()
+    updates = []
+    for fid, note in rows:
+        parsed = _old_splits(note)
+        splits, pos = parsed if parsed else ([], None)
+        values: list[float] = []
+        for c in splits:
+            if c[pos] not in values:
+                values.append(c[pos])
+        ocr = note.startswith("OCR")
+        conf = _OLD_CONFIDENCE.match(note) if ocr else None
+        updates.append(
+            dict(id=fid, c=json.dumps(values), s=json.dumps(splits), p=pos, src="ocr" if ocr else "",
+                 conf=float(conf.group(1)) if conf else None)
+        )  # fmt: skip
+    if updates:
+        conn.execute(
+            text("UPDATE facts SET candidates = :c, splits = :s, split_pos = :p, source = :src, "
+                 "confidence = :conf WHERE id = :id"),
+            updates,
+        )  # fmt: skip
+
+
 # version -> step bringing a store from version-1 to version; version 1 is the unversioned schema.
 STEPS: dict[int, Callable[[Connection], None]] = {
     2: _v2_indexes_and_chosen,
     3: _v3_new_tables,
     4: _v3_new_tables,  # embedding_cache (the shared passage-vector cache)
     5: _v3_new_tables,  # store_changes (FactStore.generation)
+    6: _v6_typed_uncertainty,
 }
 LATEST = max(STEPS)
 

@@ -1,12 +1,15 @@
 """ingest.crossyear: ambiguous run-together cells settled by the same body's neighbouring year.
 
-The candidate splits travel in the cell notes (ingest.split.candidates_note), so these tests build
-cells the way the parser does, from real split outcomes."""
+The candidate splits travel as typed fields of each cell (Fact.splits, Fact.split_pos), so these
+tests build cells the way the parser does (ingest.tables), from real split outcomes; the note is
+text for people and the settling must not depend on it."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ingest import crossyear
-from ingest.split import candidates_note, parse_candidates, split_row
+from ingest.split import candidates_note, complete_splits, split_row
 from nianbao import template as T
 from nianbao.types import Fact
 
@@ -23,6 +26,9 @@ def ambiguous_row(table: str, row: str, cols: tuple[str, ...], digits: str, sum_
             raw=digits,
             uncertain=True,
             note=f"{out.note}；{candidates_note(out.candidates, i)}",
+            candidates=list(dict.fromkeys(c[i] for c in out.candidates)),
+            splits=complete_splits(out.candidates),
+            split_pos=i,
         )
         for i, c in enumerate(cols)
     ]
@@ -40,12 +46,27 @@ T2 = ("issued", "repealed", "in_force")
 T3 = tuple(T.T3_COLUMN_ORDER)
 
 
-def test_candidates_round_trip_through_the_note():
-    out = split_row(["693665"], (3,), sum_last=False)
-    for i in range(3):
-        cands, pos = parse_candidates("前文；" + candidates_note(out.candidates, i))
-        assert cands == out.candidates and pos == i
-    assert candidates_note([], 0) == "" and parse_candidates("连写数字无法确定") is None
+def test_settling_reads_the_typed_splits_not_the_note():
+    """Notes rewritten (or emptied) change nothing: the splits on the cells decide; cells without
+    typed splits are not settled, whatever their note says."""
+    facts = ambiguous_row("二", "normative_docs", T2, "693665", sum_last=False)
+    nxt = (2022, printed("二", "normative_docs", T2, (88, 55, 698)))
+    reworded = [replace(f, note=n) for f, n in zip(facts, ("说明已改写", "", "候选拆分：1,2,[3]"), strict=True)]
+    got = by_col(crossyear.settle(reworded, nxt=nxt), "二", "normative_docs")
+    assert got["in_force"].value == 665 and not got["in_force"].uncertain
+    assert got["in_force"].note == "按2022年报告推算（R6）；候选拆分：1,2,[3]"  # the note kept, marked
+    assert got["issued"].value is None and got["repealed"].value is None
+    untyped = [replace(f, splits=[], split_pos=None) for f in facts]  # the note alone is no evidence
+    assert crossyear.settle(untyped, nxt=nxt) == untyped
+    # cells of one row that disagree on its splits are not trusted
+    mixed = [facts[0], replace(facts[1], splits=facts[1].splits[:1]), facts[2]]
+    assert crossyear.settle(mixed, nxt=nxt) == mixed
+
+
+def test_incomplete_split_lists_are_never_kept():
+    out = split_row(["1" * 12], (6,), sum_last=False)  # more readings than the search keeps
+    assert len(out.candidates) > 64 and complete_splits(out.candidates) == []
+    assert candidates_note(out.candidates, 0) == "" and candidates_note([], 0) == ""
 
 
 def test_r6_from_next_year_settles_in_force_only():
@@ -72,8 +93,7 @@ def test_r6_from_previous_year_checks_the_whole_candidate():
 
 def test_r5_pins_carried_in_row_to_last_years_carried_out():
     facts = ambiguous_row("三", "carried_in", T3, "101000011", sum_last=True)
-    cands = parse_candidates(facts[0].note)[0]
-    want = cands[-1]
+    want = facts[0].splits[-1]
     prev = printed("三", "carried_out", T3, want)
     got = by_col(crossyear.settle(facts, prev=(2022, prev)), "三", "carried_in")
     assert tuple(got[c].value for c in T3) == want

@@ -4,13 +4,18 @@ fresh store gets, keeps its data, and is stamped; opening an up-to-date store ch
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 from sqlalchemy import create_engine, inspect, text
 
 from eval.synth import generate_reports
 from eval.synthstore import parsed_from_synth
+from ingest import crossyear
+from ingest.parse import parse_file
 from rag import migrate
 from rag.factstore import FactStore
+
+SAMPLES = Path(__file__).resolve().parent.parent / "data" / "reports"
 
 
 def shape(engine) -> dict:
@@ -35,10 +40,17 @@ def make_v1(url: str) -> None:
         c.execute(text("CREATE INDEX ix_facts_body ON facts (body)"))
         c.execute(text("CREATE INDEX ix_facts_year ON facts (year)"))
         c.execute(text("ALTER TABLE reports DROP COLUMN chosen"))
+        drop_typed_fact_columns(c)
         c.execute(text("DROP TABLE schema_version"))
         for t in set(inspect(c).get_table_names()) - {"reports", "facts", "violations", "passages"}:
-            c.execute(text(f"DROP TABLE {t}"))
+            c.execute(text(f"DROP TABLE IF EXISTS {t}"))  # FTS5 shadow tables go with their table
     eng.dispose()
+
+
+def drop_typed_fact_columns(c) -> None:  # noqa: ANN001
+    """The facts table before v6: uncertainty only in the note."""
+    for col in ("candidates", "splits", "split_pos", "source", "confidence"):
+        c.execute(text(f"ALTER TABLE facts DROP COLUMN {col}"))
 
 
 def test_old_store_upgrades_to_the_fresh_schema_and_keeps_its_data(db_url, tmp_path):
@@ -86,3 +98,54 @@ def shape_of_fresh_pg(db_url: str) -> dict:
         return shape(st.engine)
     finally:
         st.engine.dispose()
+
+
+def make_v3(url: str, parsed) -> None:  # noqa: ANN001
+    """A store as v3 code left it, holding `parsed`: no embedding cache or change log, and facts
+    whose candidate splits and OCR source were only written into their notes."""
+    st = FactStore(url)
+    st.replace_report(replace(parsed, passages=[]), [])
+    st.engine.dispose()
+    eng = create_engine(url)
+    with eng.begin() as c:
+        drop_typed_fact_columns(c)
+        c.execute(text("DROP TABLE embedding_cache"))
+        c.execute(text("DROP TABLE store_changes"))
+        c.execute(text("UPDATE schema_version SET version = 3"))
+    eng.dispose()
+
+
+def test_v3_store_gets_typed_uncertainty_filled_from_its_notes(db_url, tmp_path):
+    """Upgrading fills the typed fields from what the old notes said, so cells stored before keep
+    being settled by a neighbouring year (re-ingesting an unchanged file is a no-op)."""
+    fresh_url = f"sqlite:///{tmp_path / 'fresh.sqlite3'}" if db_url.startswith("sqlite") else None
+    parsed = parse_file(SAMPLES / "pingtan_2021.txt")
+    ocr_key = ("二", "licensing", "decisions")
+    ocr_note = "OCR，第2页；OCR识别（置信度0.87），经勾稽关系核对"
+    parsed = replace(parsed, facts=[replace(f, note=ocr_note) if f.key() == ocr_key else f for f in parsed.facts])
+    want = {f.key(): f for f in parsed.facts}
+    assert sum(1 for f in parsed.facts if f.splits) == 3
+    make_v3(db_url, parsed)
+    eng = create_engine(db_url)
+    with eng.connect() as c:
+        assert migrate.current_version(c) == 3
+        assert "splits" not in {col["name"] for col in inspect(c).get_columns("facts")}
+    eng.dispose()
+    st = FactStore(db_url)
+    with st.engine.connect() as c:
+        assert migrate.current_version(c) == migrate.LATEST
+    assert shape(st.engine) == (shape(FactStore(fresh_url).engine) if fresh_url else shape_of_fresh_pg(db_url))
+    got = {f.key(): f for f in st.facts()}
+    for key, f in want.items():
+        g = got[key]
+        assert (g.splits, g.split_pos) == (f.splits, f.split_pos if f.splits else None), key
+        if f.splits:
+            assert g.candidates == f.candidates and isinstance(g.splits[0], tuple)
+        else:
+            assert g.candidates == []
+        assert (g.source, g.confidence) == (("ocr", 0.87) if key == ocr_key else ("", None)), key
+    # the upgraded cells are settled from the typed fields, as freshly parsed ones are
+    nxt = parse_file(SAMPLES / "pingtan_2022.txt")
+    settled = {f.key(): f for f in crossyear.settle(list(got.values()), nxt=(2022, nxt.facts))}
+    assert settled[("二", "normative_docs", "in_force")].value == 665
+    st.engine.dispose()

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from ingest.parse import parse_file
-from ingest.split import parse_candidates
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPECTED = ROOT / "tests" / "data" / "expected"
@@ -78,13 +77,12 @@ def test_uncertain_cells_keep_their_candidates(stem):
                 assert u["chosen"][k] in typed, (stem, u["row"], col, typed)
                 assert {a[k] for a in u["alternatives"]} <= set(typed), (stem, u["row"], col)
                 continue
-            cands = parse_candidates(f.note)  # whole-row readings kept in the note
-            assert cands, (stem, u["row"], col, f.note)
+            assert f.splits, (stem, u["row"], col, f.note)  # the row's whole readings, typed
             idx = [row_cols.index(c) for c in u["columns"]]
-            readings = {tuple(c[i] for i in idx) for c in cands[0]}
+            readings = {tuple(c[i] for i in idx) for c in f.splits}
             assert tuple(u["chosen"]) in readings, (stem, u["row"])
             assert {tuple(a) for a in u["alternatives"]} <= readings, (stem, u["row"])
-            assert cands[1] == row_cols.index(col)
+            assert f.split_pos == row_cols.index(col)
 
 
 @pytest.mark.parametrize("stem", STEMS)
