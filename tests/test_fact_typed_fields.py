@@ -14,9 +14,11 @@ from ingest import crossyear
 from ingest.parse import parse_file
 from ingest.pipeline import Ingestor
 from nianbao import settings as settings_mod
+from rag.compose import Citations
 from rag.factbook import FactBook
 from rag.factstore import FactStore
 from rag.factstore import facts as facts_table
+from rag.factwriter import FactWriter
 from rag.stores import open_stores
 
 SAMPLES = Path(__file__).resolve().parent.parent / "data" / "reports"
@@ -56,8 +58,19 @@ def test_typed_fields_round_trip_on_both_backends(db_url):
         plain = got[("三", "granted", "person")]
         assert (plain.candidates, plain.splits, plain.split_pos, plain.source, plain.confidence) == ([], [], None, "", None)
         # the answerer's reader (its own column list) gets the same typed values
-        cells = FactBook(store).load(store.reports())[rep.report_id].cells
+        book = FactBook(store)
+        cells = book.load(store.reports())[rep.report_id].cells
         assert [_typed(cells[f.key()]) for f in facts] == [_typed(f) for f in facts]
+        # citations say 「OCR 识别」 from the typed source, whatever the note says
+        cites = Citations()
+        writer = FactWriter(book, cites)
+        report = store.reports()[0]
+        ocr = replace(cells[("二", "licensing", "decisions")], note="（改写）", page=2)
+        text_cell = replace(cells[("二", "penalty", "decisions")], note="OCR，第9页", page=9)
+        for f in (ocr, text_cell):
+            cites.add(writer.cite_fact(f, report))
+        md = cites.markdown()
+        assert "OCR 识别，第2页" in md and "，第9页" in md and "OCR 识别，第9页" not in md
     finally:
         store.engine.dispose()
 
