@@ -4,14 +4,21 @@ SQL is the source of truth and cannot be rebuilt from anything else, so a damage
 reported (with what to do) instead of being read or overwritten. A read-only or full home is
 found before ingest starts writing, so the operator gets a message and an exit code rather than
 a crash deep inside Chroma or SQLite (a read-only SQLite WAL can end a process with SIGBUS).
+Chroma's persisted HNSW index is read first in a child process (`probe_chroma`): damaged index
+files can crash the process that reads them, and that must not be the web app or the ingest.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import json
+import logging
 import os
+import signal
 import sqlite3
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -19,6 +26,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from nianbao.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
 
 MIN_FREE_MB = 64  # an ingest needs room for SQLite's WAL, Chroma's segments and the BM25 swap
 
@@ -109,3 +118,40 @@ def store_error_from(exc: OSError, where: Path | str) -> StoreError:
     else:
         what = f"无法写入 / cannot write ({exc.strerror or exc})"
     return StoreError(f"{what}: {where}. Nothing was changed; fix this and run the command again.")
+
+
+PROBE_SECONDS = 120  # opening and self-checking an embedded store takes ~2 s; far beyond that it hangs
+
+
+def probe_chroma(chroma_path: Path | str, collection: str, timeout: float = PROBE_SECONDS) -> str:
+    """Open the embedded Chroma folder in a child process and read the collection's vector index
+    (rag.vectorstore.self_check). Returns '' when it reads back, else what is wrong: Chroma's
+    error, wrong neighbours, the signal that killed the child (a damaged HNSW file can make the
+    native reader fault), or no answer within `timeout`. When the child cannot even start (it
+    fails before reading the store), '' with a log line: nothing says the store is damaged."""
+    cmd = [sys.executable, "-m", "rag.vectorstore", str(chroma_path), collection]
+    env = dict(os.environ, PYTHONFAULTHANDLER="0")
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+    except subprocess.TimeoutExpired:
+        return f"reading the index took more than {timeout:g} s"
+    except OSError as exc:
+        log.warning("could not start the Chroma probe (%s); opening the store directly", exc)
+        return ""
+    if r.returncode < 0:
+        try:
+            name = signal.Signals(-r.returncode).name
+        except ValueError:
+            name = f"signal {-r.returncode}"
+        return f"reading the index killed the process ({name})"
+    verdict = None
+    for line in reversed(r.stdout.splitlines()):
+        with contextlib.suppress(ValueError):
+            verdict = json.loads(line)
+            break
+    if r.returncode != 0 or not isinstance(verdict, dict):
+        log.warning(
+            "the Chroma probe failed before reading the store (exit %s): %s", r.returncode, r.stderr[-500:]
+        )
+        return ""
+    return str(verdict.get("damaged") or "")

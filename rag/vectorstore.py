@@ -4,17 +4,33 @@ Embedded `PersistentClient` under settings.chroma_path, or `HttpClient` to a `ch
 when settings.chroma_url is set. Collections are created with `embedding_function=None`: we always
 pass our own vectors (Chroma's default function would download a model). The SQL passages table
 is the source of truth; this store can be rebuilt from it.
+
+Damage. Chroma keeps the ids and metadata in `chroma.sqlite3` and, once a collection's vectors are
+persisted (`hnsw:sync_threshold`, 1,000 by default), an HNSW index per collection in
+`<uuid>/{header,data_level0,length,link_lists}.bin` + `index_metadata.pickle`. Before that, the
+index is rebuilt from the log in `chroma.sqlite3` at each start and the `.bin` files are not read.
+Damaged persisted files do one of three things (tests/test_reliability_hnsw.py): an error on the
+first read (a missing file, a bad header, a truncated level-0 file); silently wrong neighbours
+(garbage in `length.bin`, the stored norms, or in the vectors); or a segmentation fault of the
+whole process (out-of-range neighbour ids in `data_level0.bin`). So an embedded store whose index is
+persisted is first opened in a child process (`rag.health.probe_chroma`), which reads it and checks
+that sampled vectors find themselves (`self_check`); when the child fails or dies, the folder is
+started afresh and refilled from SQL, like a store that cannot be opened at all.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import logging
 import shutil
+import sqlite3
+import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlparse
 
 import chromadb
@@ -89,6 +105,19 @@ class VectorStore:
         self.name = collection_name(self.settings.chroma_collection, embedder)
         self._meta = {"hnsw:space": _SPACE, **({"embedder": embedder} if embedder else {})}
         self._lock = threading.RLock()
+        self.reset_reason = ""  # why this process started the folder afresh (empty: it did not)
+        if client is None and not self.settings.chroma_url and hnsw_persisted(self.settings.chroma_path):
+            from rag.health import probe_chroma
+
+            damage = probe_chroma(self.settings.chroma_path, self.name)
+            if damage:
+                log.warning(
+                    "Chroma vector index at %s is damaged (%s); starting it afresh (it is rebuilt from SQL)",
+                    self.settings.chroma_path, damage[:300],
+                )
+                _drop_embedded_system(None, self.settings)
+                shutil.rmtree(self.settings.chroma_path, ignore_errors=True)
+                self.reset_reason = damage
         try:
             self.client = client or make_client(self.settings)
             self.collection = self.client.get_or_create_collection(
@@ -103,6 +132,7 @@ class VectorStore:
             )
             self.client = None
             self.reset()
+            self.reset_reason = f"{type(exc).__name__}: {str(exc)[:200]}"
 
     # ---------------------------------------------------------------- healing
     def reload(self) -> None:
@@ -134,12 +164,12 @@ class VectorStore:
             )
 
     def probe(self) -> None:
-        """Touch the metadata and the vector index once; raises when either is unreadable."""
-        n = self.count()
-        if n:
-            first = self.collection.get(limit=1, include=["embeddings"])
-            vec = np.asarray(first["embeddings"][0], dtype=np.float32)
-            self.collection.query(query_embeddings=[vec], n_results=1, include=["distances"])
+        """Read the metadata and the vector index; raises when either is unreadable or the index
+        gives wrong neighbours (sampled vectors that do not find themselves, see self_check)."""
+        with self._lock:
+            problem = self_check(self.collection)
+        if problem:
+            raise RuntimeError(f"Chroma index damaged: {problem}")
 
     # ---------------------------------------------------------------- writing
     def add(
@@ -219,6 +249,85 @@ class VectorStore:
         self.client = None
 
 
+SELF_CHECK_SAMPLES = 24
+SELF_CHECK_TOLERANCE = 1e-3  # cosine distance of a vector to itself (float32 rounding, 4-bit models)
+
+
+def self_check(collection, samples: int = SELF_CHECK_SAMPLES) -> str:  # noqa: ANN001
+    """'' when the collection reads back: up to `samples` stored vectors, spread over the collection,
+    are each their own nearest neighbour (or tie with an identical vector at distance ~0). Otherwise
+    what is wrong. Raises what Chroma raises on an unreadable index."""
+    n = int(collection.count())
+    if n == 0:
+        return ""
+    step = max(1, n // samples)
+    offsets = list(range(0, n, step))[:samples]
+    ids: list[str] = []
+    vecs: list[np.ndarray] = []
+    for off in offsets:
+        got = collection.get(offset=off, limit=1, include=["embeddings"])
+        if not got["ids"]:
+            return f"no vector at offset {off} of {n}"
+        ids.append(got["ids"][0])
+        vecs.append(np.asarray(got["embeddings"][0], dtype=np.float32))
+    mat = np.vstack(vecs)
+    with np.errstate(all="ignore"):  # garbage norms overflow: that is the finding, not a warning
+        unreadable = not np.all(np.isfinite(mat)) or not np.all(np.isfinite(np.linalg.norm(mat, axis=1)))
+        unreadable = unreadable or bool(np.any(np.linalg.norm(mat, axis=1) == 0))
+    if unreadable:
+        return "stored vectors are zero or not finite"
+    res = collection.query(query_embeddings=mat, n_results=min(n, 10), include=["distances"])
+    bad = [
+        pid for pid, got, dist in zip(ids, res["ids"], res["distances"], strict=True)
+        if pid not in got or not dist or dist[0] > SELF_CHECK_TOLERANCE
+    ]
+    # HNSW is approximate: allow one miss in ten before calling the index wrong.
+    if len(bad) > len(ids) // 10:
+        return f"{len(bad)} of {len(ids)} sampled vectors are not their own nearest neighbour"
+    return ""
+
+
+def hnsw_persisted(chroma_path: Path) -> bool:
+    """Whether Chroma will read an HNSW index from the folder's segment files on opening: a segment
+    folder holds `index_metadata.pickle`, or a vector segment has a persisted position in the log.
+    (Below the sync threshold nothing is persisted: the index is rebuilt from the log in memory.)"""
+    path = Path(chroma_path)
+    if not path.is_dir():
+        return False
+    if any((d / "index_metadata.pickle").exists() for d in path.iterdir() if d.is_dir()):
+        return True
+    db = path / "chroma.sqlite3"
+    if not db.exists():
+        return False
+    try:
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
+        try:
+            row = con.execute(
+                "SELECT 1 FROM max_seq_id m JOIN segments s ON s.id = m.segment_id WHERE s.scope = 'VECTOR'"
+            ).fetchone()
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return False  # a damaged chroma.sqlite3 raises on opening, in this process: handled there
+    return row is not None
+
+
+def _probe_main(argv: list[str]) -> int:
+    """Child of rag.health.probe_chroma: open the folder, read and self-check the collection, print
+    {"damaged": reason or ""} as JSON. A fault in Chroma's native code kills only this process."""
+    path, name = argv
+    try:
+        client = chromadb.PersistentClient(
+            path=path, settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        )
+        names = {getattr(c, "name", c) for c in client.list_collections()}
+        problem = self_check(client.get_collection(name)) if name in names else ""
+    except Exception as exc:  # noqa: BLE001 - what Chroma raises is the verdict
+        problem = f"{type(exc).__name__}: {str(exc)[:300]}"
+    print(json.dumps({"damaged": problem}), flush=True)
+    return 0
+
+
 def _drop_embedded_system(client, settings: Settings) -> None:  # noqa: ANN001
     """Forget this process's embedded Chroma system for the folder, so the next client reads the
     folder again. Other handles to the old system keep working (it is not stopped unless ours was
@@ -231,3 +340,7 @@ def _drop_embedded_system(client, settings: Settings) -> None:  # noqa: ANN001
     for ident in list(SharedSystemClient._identifier_to_system):
         if ident == str(settings.chroma_path):
             SharedSystemClient._identifier_to_system.pop(ident, None)
+
+
+if __name__ == "__main__":  # python -m rag.vectorstore PATH COLLECTION (rag.health.probe_chroma)
+    sys.exit(_probe_main(sys.argv[1:]))
