@@ -231,6 +231,22 @@ class Term:
     related: tuple[str, ...] = field(default_factory=tuple)  # neighbours to mention (row codes, same table)
 
 
+# Everyday grammar for the template's official wording, applied to a question before the lexicon
+# (rag.numerals.normalize_question). Each rule rewrites a family of forms, not one phrase: the
+# spoken negations 没/不/未 + 给 of 不予, 没法/不能 of 无法, suing as 告/上法院, "my hands don't
+# have it" for 不掌握, moving to next year for 结转下年度, not paying for 未缴纳费用, 单位/组织 for
+# the non-natural-person applicants. Patterns run on the normalized (simplified, lower-case) text.
+COLLOQUIAL: tuple[tuple[str, str], ...] = (
+    (r"(?:没法|没办法|无从|没能|不能|未能)(?=提供|给出)", "无法"),
+    (r"(?<![是否予])(?:没有?|未|不)(?:给|予以|予)?(?:以)?(?=公开(?!率|目录|方式|形式|渠道|平台|工作))", "不予"),
+    (r"被([\u4e00-\u9fff]{0,5}?)告(?:了)?(?![知诉示别诫])", r"被\1起诉"),
+    (r"(?:去|上|到)?法院(?:里)?(?:起诉|告)(?:了)?(?:政府)?|(?:去|上|到)法院|告(?:了)?(?:政府|官)|把政府告|民告官", "行政诉讼"),
+    (r"(?:手里|手上|手头|本身|自己)(?:就)?没有?(?:这个|该|此|这些|相关|这方面的?)?(?:政府)?信息", "不掌握相关政府信息"),
+    (r"(?:转到|转入|转至|留到|拖到|顺延到?|放到)(?:了)?(?:下一?年度?|明年|第二年)", "结转下年度"),
+    (r"(?:逾期)?(?:不|没|未|没有)(?:按时)?(?:交|缴|付)(?:纳)?(?:费|钱|费用)", "未缴纳费用"),
+    (r"单位(?:或者?|和|及|、)(?:其他)?组织|企业(?:或者?|和)(?:其他)?组织|法人(?:或者?|和)组织", "法人或其他组织"),
+)
+
 LEXICON: list[Term] = [
     Term(("拒绝", "被拒", "驳回", "不公开", "不予公开", "没公开", "未公开", "denied", "refused", "refuse", "rejected", "withheld", "withhold"),
          "三", "withheld", related=("unavailable", "not_processed")),
@@ -302,6 +318,10 @@ T2_COLUMN_WORDS: dict[str, tuple[str, ...]] = {
     "issued": ("制发", "新制发", "发布", "issued"),
     "repealed": ("废止", "repealed"),
     "in_force": ("现行有效", "有效", "in force"),
+    # the 2019 template's columns (本年新制作 / 本年新公开 / 对外公开总数量)
+    "made": ("本年新制作", "新制作", "制作数量"),
+    "published": ("本年新公开", "新公开"),
+    "total_public": ("对外公开总数量", "对外公开总数", "公开总数量"),
 }
 
 # Question words that map to a narrative section.

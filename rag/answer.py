@@ -9,15 +9,17 @@ kind "not_found" saying what the store does hold; several matching bodies get ki
 
 from __future__ import annotations
 
+import copy
 import re
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from nianbao import template as T
 from nianbao.settings import get_settings
+from nianbao.text import clean_original, to_simplified
 from rag.compose import Citation, Citations, escape_md, key_sentences, quote_block
 from rag.factanswer import MAX_UNSCOPED, FactAnswerer, FactBook
 from rag.query import Catalog, Context, Query, understand
@@ -31,13 +33,17 @@ from rag.textnumbers import (
     quoted_numbers,
     stated_numbers,
 )
-from rag.understand import FIGURE_CONFIDENCE, split_clauses
+from rag.understand import FIGURE_CONFIDENCE, measure_figures, split_clauses
 
 # A passage answers only when it holds enough of the question's content words (IDF-weighted
 # coverage, see Retriever.coverage): dense similarity of e5-small barely separates related from
 # unrelated report text, while "低保" or "平均答复天数" simply never occur in a report.
 COVERAGE_FLOOR = 0.45
 MAX_PASSAGES = 3
+TITLE_MIN_IDF = 1.5  # a word in over ~22% of passages (政务公开, 工作) names no heading
+TITLE_SHARE = 0.35  # of the question's distinctive weight, held by the heading
+# Words that ask what was done rather than name a topic (「采取了哪些做法」「开展了哪些举措」).
+_ASKING = re.compile(r"做法|采取|举措|措施|开展|做了|哪些|怎么|如何|情况|工作|方面|具体|主要|有何|有什么|什么")
 
 
 @dataclass
@@ -231,6 +237,11 @@ class Answerer:
         """The clauses of a several-part question, each understood as a follow-up of the one
         before (「行政诉讼有多少件？被纠正了几件？」), when the whole question's understanding misses
         a figure some clause asks for; [] when the whole question is answered as one."""
+        if q.more_measures:  # 「公开率和办结率各是多少」: one plan per measure, in the order asked
+            return [q] + [
+                replace(copy.deepcopy(q), measure=m, more_measures=[], figures=measure_figures(m, []), notes=[])
+                for m in q.more_measures
+            ]
         texts = split_clauses(q.text)
         if len(texts) < 2:
             return []
@@ -392,9 +403,10 @@ class Answerer:
                     self._available(catalog),
                 ]
             return self._final(q, "not_found", text, [], warnings)
+        # a count the narrative states, given as the answer beside its quote, is a figure with its passage
         kind = (
             "mixed"
-            if fact_res is not None and (hits or quoted)
+            if (fact_res is not None and (hits or quoted)) or (stated and hits)
             else ("figure" if fact_res is not None else "narrative")
         )
         return self._final(q, kind, parts, figures, warnings)
@@ -412,7 +424,10 @@ class Answerer:
         # A passage in the section the question points to (问题/改进 -> 五) answers it as such;
         # elsewhere a passage must hold enough of the question's content words.
         in_section = [h for h in hits if q.section and h.top_section == q.section]
-        if in_section:
+        titled = [h for h in self._titled(q, hits, strip) if not q.section or h.top_section == q.section]
+        if titled:  # a subsection's own heading names the topic: narrower than the section
+            chosen = titled
+        elif in_section:
             chosen = in_section[: MAX_PASSAGES + 1]  # a section's list often runs over passages
         else:
             good = [h for h in hits if h.coverage >= COVERAGE_FLOOR]
@@ -421,6 +436,40 @@ class Answerer:
             best = max(h.coverage for h in good)
             chosen = [h for h in good if h.coverage >= best * 0.6][:MAX_PASSAGES]
         return self._in_report_order(chosen)
+
+    def _titled(self, q: Query, hits: list[Hit], strip: list[str]) -> list[Hit]:
+        """The passages of the subsection whose own heading names the question's topic
+        (「监督保障上做了什么」 -> 「（五）监督保障方面」), read in order from its first passage.
+        A report's headings are its own index of topics: a passage under the right heading answers
+        even when a general passage shares more of the question's common words. Only distinctive
+        words count (a word most passages use, such as 政务公开, names no heading); a heading must
+        hold at least half the question's distinctive weight."""
+        terms = self.retriever.content_terms(self.retriever.query_text(q, strip))
+        weights = {t: self.retriever.idf(t) for t in terms}
+        weights = {t: w for t, w in weights.items() if w >= TITLE_MIN_IDF and not _ASKING.search(t)}
+        total = sum(weights.values())
+        if not total:
+            return []
+        best: list[tuple[float, int, list]] = []
+        reports = list(dict.fromkeys(h.passage.report_id for h in hits))[:MAX_PASSAGES]
+        for rank, rid in enumerate(reports):
+            sections: dict[str, list] = {}
+            for p in self.stores.facts.passages(report_id=rid):
+                sections.setdefault(p.section, []).append(p)
+            scored = []
+            for ps in sections.values():
+                title = to_simplified(clean_original(ps[0].section_title or "")).lower()
+                got = sum(w for t, w in weights.items() if t in title)
+                scored.append((got / total, ps))
+            top = max((sc for sc, _ in scored), default=0.0)
+            winners = [ps for sc, ps in scored if sc == top]
+            if top >= TITLE_SHARE and len(winners) == 1:  # two headings tie: the title does not decide
+                best.append((top, rank, winners[0]))
+        if not best:
+            return []
+        best.sort(key=lambda x: (-x[0], x[1]))
+        per = MAX_PASSAGES + 1 if len(best) == 1 else 2
+        return [Hit(p, 0.0, coverage=1.0) for _, _, ps in best[:MAX_PASSAGES] for p in ps[:per]]
 
     @staticmethod
     def _qualified(q: Query, hits: list[Hit]) -> list[Hit]:

@@ -879,6 +879,10 @@ def _parent_of_match(m: BodyMatch, norm: str, tok: str, s: int, e: int) -> bool:
     return False
 
 
+# References to the report's own tables and parts (表三中, 第四部分里): never place names.
+_TABLE_REF = re.compile(r"(?:表|第)\s*[一二三四五六七八九1-9]\s*(?:张表|部分|项|栏)?\s*(?:中|里|内)?")
+
+
 def add_unknown(m: BodyMatch, norm: str, question: str, other_spans: list[tuple[int, int]], words) -> None:  # noqa: ANN001
     """Place names left in the question once bodies and `other_spans` (lexicon words) are taken,
     and English place words no body matched. A body matched only as the prefix of an unknown
@@ -887,7 +891,7 @@ def add_unknown(m: BodyMatch, norm: str, question: str, other_spans: list[tuple[
     for s, e in m.spans + other_spans:
         for j in range(s, min(e, len(chars))):
             chars[j] = ","
-    text = "".join(chars)
+    text = _TABLE_REF.sub(lambda t: "," * len(t.group(0)), "".join(chars))  # 「表三中」 is no place 三中
     found: list[str] = []
     if re.search(r"[\u4e00-\u9fff]{2}", text):
         lcut, tags, _ = jieba_state()

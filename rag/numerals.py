@@ -12,6 +12,7 @@ import re
 
 import cn2an
 
+from nianbao import template as T
 from nianbao.text import to_simplified  # questions and reports are matched alike
 
 # Full-width ASCII (！ to ～) -> half-width; ideographic space -> space.
@@ -45,7 +46,8 @@ def convert_numerals(text: str) -> str:
     text = _YEAR_DIGITS.sub(lambda m: "".join(_DIGIT[c] for c in m.group(0)), text)
     text = _PERCENT.sub(lambda m: _cn_to_int(m.group(1)) + "%", text)
     text = _TOP.sub(lambda m: _cn_to_int(m.group(1)), text)
-    return _COUNT.sub(lambda m: _cn_to_int(m.group(0)), text)
+    # 「2025三年」: a converted count never runs into the digits before it (2025 3年, not 20253年)
+    return _COUNT.sub(lambda m: (" " if m.start() and m.string[m.start() - 1].isdigit() else "") + _cn_to_int(m.group(0)), text)
 
 
 def normalize_question(text: str) -> str:
@@ -53,4 +55,15 @@ def normalize_question(text: str) -> str:
     t = to_simplified(text or "").translate(_WIDTH)
     t = re.sub(r"\s+", " ", t).strip().lower()
     t = re.sub(r"(?<=[a-z])['’](?=[a-z])", "", t)  # huai'an -> huaian (pinyin keys)
-    return convert_numerals(t)
+    return colloquial_to_official(convert_numerals(t))
+
+
+_COLLOQUIAL = [(re.compile(p), rep) for p, rep in T.COLLOQUIAL]
+
+
+def colloquial_to_official(text: str) -> str:
+    """Spoken forms of the template's words -> the template's own (没给公开 -> 不予公开), so one
+    lexicon serves both registers (rules: nianbao.template.COLLOQUIAL)."""
+    for pat, rep in _COLLOQUIAL:
+        text = pat.sub(rep, text)
+    return text

@@ -81,6 +81,7 @@ class Query:
     operation: str = "single"  # single|breakdown|sum|share|diff|compare|rank|trend|narrative|list
     section: str | None = None  # narrative section hint (五, 六, ...)
     measure: str | None = None  # "disclosure_rate" | "correction_rate" | None
+    more_measures: list[str] = field(default_factory=list)  # further measures the question asks for
     wants_narrative: bool = False  # asks how/why/what was done rather than how many
     ambiguous_bodies: list[str] = field(default_factory=list)  # several bodies match -> clarify
     followup: bool = False  # reused context from the previous turn

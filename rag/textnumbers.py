@@ -15,16 +15,17 @@ from dataclasses import dataclass
 from nianbao.text import to_simplified
 
 _UNITS = "万元|元|人次|个工作日|工作日|件|个|条|篇|次|期|场|家|人|项|天|日|名|批|份|起|例|期|%"
-_ASKED_UNIT = re.compile(r"(?:多少|几)\s*(" + _UNITS + r")|(件|个|条|篇|次|项|人)数")
+# 「几个人」 counts people: the classifier 个 before 人 is not the unit asked.
+_ASKED_UNIT = re.compile(r"(?:多少|几)\s*(?:个(?=人|名))?(" + _UNITS + r")|(件|个|条|篇|次|项|人)数")
 _RATE = re.compile(r"合格率|比例|占比|百分之|百分比|率")
-_MONEY = re.compile(r"多少钱|收了多少|收取|费用|收费|交钱|fee")
+_MONEY = re.compile(r"多少钱|收了多少|收取|费用|收费|交钱|经费|预算|资金|花了多少|花费|支出|投入多少|fee|budget|spend|spent")
 _COUNTISH = re.compile(r"多少|几|数量|总数|[件个条篇次项人]数|how many|how much|number of")
 _NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*(余|多)?\s*(" + _UNITS + r")")
 _SENT = re.compile(r"[^。；;！!？?\n]+[。；;！!？?]?")
 _CLAUSE = re.compile(r"[，,：:]")
 # Words of a question that say nothing about what is counted.
 _STOP = re.compile(
-    r"\d+|年度?|多少|几|一共|总共|共|有|是|的|了|吗|呢|个|条|篇|件|次|天|名|家|项|哪些|什么|怎么|如何|情况|报告|政府|人民"
+    r"\d+|政府信息公开|政务公开|信息公开|政府信息|工作|年度?|多少|几|一共|总共|共|有|是|的|了|吗|呢|个|条|篇|件|次|天|名|家|项|哪些|什么|怎么|如何|情况|报告|政府|人民"
 )
 # Same unit family: a question counting 个 is answered by 个/家 counts.
 _FAMILY = {"个": {"个", "家"}, "天": {"天", "日", "工作日", "个工作日"}, "日": {"天", "日", "工作日", "个工作日"},

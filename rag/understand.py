@@ -170,6 +170,7 @@ _BREAKDOWN = re.compile(
     r"分别|各类|各项|各种|各自|哪些原因|什么原因|哪些理由|什么理由|原因|理由|构成|明细|细分|分类|分项|哪几类|哪些类型|具体情况|具体数"
     r"|breakdown|broken down|reasons|by reason|by type|each type"
 )
+_EACH = re.compile(r"各(?:是|有|为|自|多少|几)|分别")
 _SUM = re.compile(r"一共|合计|总共|加起来|加在一起|总和|共计|合起来|总数|in total|altogether|combined|sum")
 _LIST = re.compile(
     r"有哪些报告|哪些报告|哪些年报|哪些地方|哪些机关|哪些单位|收录|列出|列表|清单|which reports|list\b"
@@ -181,12 +182,14 @@ _NARRATIVE = re.compile(
 )
 _COUNTISH = re.compile(r"多少|几件|几个|几次|几项|数量|数目|件数|\d+件|how many|number of|count")
 _GRANTED_PARTIAL = re.compile(
-    r"(?<!部分)(?<!不予)(?<!不)公开(?:和|与|及|或|以及|加|,)部分公开|全部或部分公开|granted (?:and|or) partial"
+    r"(?<!部分)(?<!不予)(?<!不)公开(?:和|与|及|或|以及|加|加上|跟|同|还有|,)部分公开|全部或部分公开|granted (?:and|or) partial"
 )
 _LOOKUP = re.compile(r"查信息|查询信息|要信息|获取信息|申请公开|applicants?|requesters?")
 _BY_APPLICANT = re.compile(r"谁提|谁申请|谁提出|哪些人|什么人|哪类申请人|申请人(?:是|有)?(?:谁|哪些)|who (?:filed|made|submitted|asked)")
+_APPLICANT_IS = re.compile(r"申请人(?:是|为|属于)|(?:是|为)(?:自然人|个人)的|只算|仅")
 _CONTENT = re.compile(r"是什么事|什么事情|什么内容|哪个案|哪些案|什么案|具体内容|具体是什么|涉及什么|关于什么|哪一件事")
-_REASON = re.compile(r"因为|由于|出于|(?<!原)因(?=[\u4e00-\u9fff]{2})")  # a reason asked: it must be one of the template's
+# A reason stated (因为手里没有…): it must be one of the template's. 「出于什么理由」 asks for the reasons instead.
+_REASON = re.compile(r"(?:因为|由于|出于|(?<!原)因(?=[\u4e00-\u9fff]{2}))(?!什么|哪些|何|啥|哪种|哪类)")
 _WITH_PARTIAL = re.compile(r"全部或部分|(?:含|包括|包含|连同|加上)部分公开")
 # Lexicon words that name a table 三 outcome only when the question is about requests
 # (「公开了几期常务会议」 is not 予以公开).
@@ -398,8 +401,8 @@ def _operation(q: Query, norm: str, hint: str | None, n_figs_named: int, n_bodie
         return "compare"
     if q.measure or (_SHARE.search(norm) and q.figures):
         return "share"
-    if _SUM.search(norm) and (n_figs_named >= 2 or len(q.years) >= 2 or len(q.applicants) >= 2):
-        return "sum"
+    if _SUM.search(norm) and (n_figs_named >= 2 or len(q.years) >= 2 or len(q.applicants) >= 2) and not _EACH.search(norm):
+        return "sum"  # 「…总数量各是多少」 asks each figure, whatever word it names them by
     if _BREAKDOWN.search(norm) and q.figures:
         return "breakdown"
     if len(q.years) == 2 or (_DIFF.search(norm) and q.figures and len(q.years) >= 2):
@@ -475,9 +478,14 @@ def understand(
     if figs and _BY_APPLICANT.search(norm) and not applicants and all(f.table == "三" for f in figs):
         q.operation = "breakdown_applicants"  # 「谁提的」: by applicant type
     if applicants and figs and all(f.table == "四" for f in figs):
-        q.notes.append("年报表四（行政复议、行政诉讼）不按申请人类型分列，表中没有按申请人区分的复议、诉讼件数。")
-        figs, applicants = [], []
-        q.not_tabulated = True
+        if applicants == ["person"] and not _APPLICANT_IS.search(norm):
+            # 「被老百姓告了几次」: the people as the generic subject of suing, not a restriction
+            q.notes.append("年报表四（行政复议、行政诉讼）不按申请人类型分列，以下是全部案件数。")
+            applicants = []
+        else:
+            q.notes.append("年报表四（行政复议、行政诉讼）不按申请人类型分列，表中没有按申请人区分的复议、诉讼件数。")
+            figs, applicants = [], []
+            q.not_tabulated = True
     q.applicants = applicants
     q.figures = _apply_columns(figs, cols, applicants)
     if q.figures and _CONTENT.search(norm):
@@ -490,14 +498,8 @@ def understand(
     if not measures and _SHARE.search(norm) and "corrected" in cols["四"] and not sections:
         measures = ["correction_rate"]  # 「被纠错的比例」: a table 四 result as a rate is the correction rate
     q.measure = measures[0] if measures else None
-    if len(measures) > 1:
-        rest_names = "、".join(T.MEASURES[m].name for m in measures[1:])
-        q.notes.append(f"问题同时问了{rest_names}：一次回答一个指标，以下先回答{T.MEASURES[measures[0]].name}，请再单独问{rest_names}。")
-    m = T.MEASURES.get(q.measure or "")
-    if m is not None and m.table == "三":
-        q.figures = [FigureRef("三", r) for r in m.numerator + m.denominator]
-    elif m is not None and m.table == "四" and not any(f.table == "四" for f in q.figures):
-        q.figures = [FigureRef("四", "review")]
+    q.more_measures = measures[1:]  # 「公开率和办结率各是多少」: the answerer answers each in turn
+    q.figures = measure_figures(q.measure, q.figures)
     if q.figures and not q.measure and not reused_figs:
         _judge(q, norm, found.spans + [(s, e) for s, e, _ in lex_hits], lex_hits, defaulted)
     q.section = sections[0] if sections else None
@@ -570,7 +572,7 @@ FIGURE_CONFIDENCE = 0.5  # below this the answer states no figure (see _judge)
 _FILLER = re.compile(
     r"\d+|[a-z]+|政府信息公开|信息公开|依申请公开|依申请|依|政府信息|年度报告|年报|报告|申请人|申请|信息"
     r"|多少|几|一共|总共|合计|共计|总数|数量|数目|件数|大概|大约|请问|想知道|知道|查询|查一下|统计|告诉我|帮我"
-    r"|是否|有没有|有无|是不是|能不能|可以|怎么样|情况|分别|各自|其中|以及|还有|另外|一下|所有|全部|总体|整体|相关"
+    r"|是否|有没有|有无|是不是|能不能|可以|怎么样|情况|分别|各自|其中|以及|或者|还有|另外|一下|所有|全部|总体|整体|相关"
     r"|原因|理由|分布|构成|明细|具体|分别|各项|机关|单位|部门|地方|增加|减少|增长|下降|上升|降低|变化|增减|相比|对比|比较|排名|比|哪些|哪个|哪年|哪一年|什么|如何|怎么|为什么|谁|最大|最小|最高|最低|最多|最少|排名|排序|因为|因|而|又|后|方面|本年度|本年|年度|今年|去年|前年|上一年|上年|同比|比例|占比|比率"
     r"|受理|收到|提出|提交|办理|处理|答复|回复|收|提|有|是|的|了|吗|呢|吧|啊|呀|么|在|被|给|对|向|从|把|将|和|与|及|或|并|还|都|也|就"
     r"|这|那|其|该|各|每|个|件|项|次|条|起|宗|类|种|份|位|名|人|年|月|日|共|总|计|请|问|要|想|能|会|多|少|中|里|内|上|下|来|去|过|到"
@@ -593,6 +595,28 @@ def _row_words(figs: list[FigureRef]) -> list[str]:
     return [w for f in figs for w in _words_of_row(f.table, f.row)]
 
 
+def measure_figures(measure: str | None, figures: list[FigureRef]) -> list[FigureRef]:
+    """The cells a derived measure is computed from (its numerator and denominator rows)."""
+    m = T.MEASURES.get(measure or "")
+    if m is not None and m.table == "三":
+        return [FigureRef("三", r) for r in m.numerator + m.denominator]
+    if m is not None and m.table == "四" and not any(f.table == "四" for f in figures):
+        return [FigureRef("四", "review")]
+    return figures
+
+
+def _column_words(figs: list[FigureRef]) -> list[str]:
+    """The printed column labels of the tables asked about: 「结果」 of 「行政复议的结果」 is the
+    heading of table 四's columns (结果维持, 结果纠正 …), not a word understanding failed to place."""
+    return [w for t in dict.fromkeys(f.table for f in figs) for w in _words_of_columns(t)]
+
+
+@cache
+def _words_of_columns(table: str) -> tuple[str, ...]:
+    cols = T.COLUMNS.get(table, {})
+    return tuple(normalize_question(w) for c in cols.values() for w in (c.label, *c.aliases) if w)
+
+
 @cache
 def _words_of_row(table: str, row: str) -> tuple[str, ...]:
     meta = T.ALL_ROWS.get((table, row))
@@ -613,7 +637,7 @@ def _judge(
     rest = _unexplained(norm, spans)
     for name in q.unknown_bodies:  # a body the store lacks is answered as such, not as an unknown figure
         rest = re.sub(r"\s+", " ", rest.replace(_FILLER.sub(" ", normalize_question(name)).strip(), " ")).strip()
-    words = _row_words(q.figures)
+    words = _row_words(q.figures) + _column_words(q.figures)
     rest = " ".join(f for f in rest.split() if len(f) < 2 or not any(f in w for w in words))
     q.unexplained = rest  # fragments, space-separated
     rest = rest.replace(" ", "")

@@ -1,0 +1,103 @@
+"""Spoken Chinese for the template's figures (nianbao.template.COLLOQUIAL): each rule is exercised
+by forms generated from its grammar (negation × verb × object, prefixes × suffixes), placed in
+several sentence frames, and must land on the template row the official wording names — with a
+figure's confidence. The rules must also leave ordinary words alone (有没有, 公开率, 报告, 公告)."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from nianbao import template as T
+from rag.numerals import normalize_question
+from rag.query import Catalog
+from rag.understand import FIGURE_CONFIDENCE, understand
+
+HZ, PT = "洪泽区人民政府", "平潭综合实验区"
+CAT = Catalog({HZ: [HZ], PT: [PT]}, {HZ: [2023, 2024], PT: [2021, 2022]})
+FRAMES = ["{b}{y}年{w}的申请有几件", "{y}年{b}{w}的有多少", "请问{b}{y}年{w}的有几个"]
+BODIES = [("洪泽区", HZ, 2024), ("平潭", PT, 2022)]
+
+
+def _forms(*parts: list[str]) -> list[str]:
+    return ["".join(p) for p in itertools.product(*parts)]
+
+
+CASES = [
+    # 不予公开: 没/没有/未/不 + 给/予 + 公开
+    (_forms(["没", "没有", "未", "不"], ["给", "予"], ["公开"]) + ["不公开"], ("三", "withheld")),
+    # 无法提供: 没法/没办法/不能/没能 + 提供
+    (_forms(["没法", "没办法", "不能", "没能", "未能"], ["提供"]), ("三", "unavailable")),
+    # 本机关不掌握: someone's hands do not hold the information
+    (_forms(["因为政府", "因为机关", "因为"], ["手里", "手上", "手头"], ["没有", "没"], ["这个信息", "相关信息", "信息"]),
+     ("三", "unavailable.not_held")),
+    # 结转下年度: moved to next year
+    (_forms(["转到", "转入", "顺延到", "留到"], ["下一年", "下年", "明年", "下一年度"], ["继续办理", "办理", ""]),
+     ("三", "carried_out")),
+    # 逾期未缴纳费用: not paying
+    (_forms(["逾期", ""], ["不", "没", "未"], ["交费", "缴费", "交钱", "付费"], ["被不再处理", "不再处理"]),
+     ("三", "other_handling.fee_unpaid")),
+]
+
+
+@pytest.mark.parametrize(("forms", "row"), CASES, ids=lambda x: x[1] if isinstance(x, tuple) else None)
+def test_spoken_forms_land_on_the_official_row(forms, row):
+    misses = []
+    for w, frame, (bname, body, year) in itertools.product(forms, FRAMES, BODIES):
+        question = frame.format(b=bname, y=year, w=w)
+        q = understand(question, CAT)
+        rows = {(f.table, f.row) for f in q.figures}
+        if row not in rows or q.confidence < FIGURE_CONFIDENCE or q.bodies != [body]:
+            misses.append((question, sorted(rows), q.confidence, q.unexplained))
+    assert not misses, misses[:5]
+
+
+@pytest.mark.parametrize(
+    "question",
+    _forms(["平潭2022年", "洪泽区2024年"], ["去法院告政府的", "被老百姓告了的", "把政府告上法院的", "打官司的", "告政府的"],
+           ["有几件", "多少起"]),
+)
+def test_suing_the_government_is_a_lawsuit(question):
+    q = understand(question, CAT)
+    assert {f.table for f in q.figures} == {"四"} and any(f.row.startswith("suit") for f in q.figures), question
+    assert q.confidence >= FIGURE_CONFIDENCE and not q.not_tabulated, (question, q.unexplained)
+
+
+def test_organisations_spoken_of_as_units():
+    for w in ["单位或组织", "单位和组织", "单位或其他组织", "企业或组织"]:
+        q = understand(f"平潭2022年申请人里有没有{w}", CAT)
+        assert q.column_group == "organisations", w
+
+
+def test_an_explicit_applicant_restriction_on_table_four_is_still_not_tabulated():
+    q = understand("洪泽区2024年的行政复议案件里申请人是企业的有几件", CAT)
+    assert q.not_tabulated and not q.figures
+
+
+@pytest.mark.parametrize(
+    "text", ["有没有信息公开申请", "公开率是多少", "年度报告", "发布公告几次", "是否公开", "予以公开", "部分公开", "依申请公开", "告知书"]
+)
+def test_ordinary_words_are_left_alone(text):
+    assert normalize_question(text) == text
+
+
+def test_several_measures_in_one_question_are_each_planned():
+    """「公开率和办结率各是多少」: every measure named is answered, in the order asked."""
+    names = {m: T.MEASURES[m].name for m in T.MEASURES if T.MEASURES[m].table == "三"}
+    for a, b in itertools.permutations(names, 2):
+        q = understand(f"洪泽区2024年{names[a]}和{names[b]}各是多少", CAT)
+        assert [q.measure, *q.more_measures] == [a, b], (names[a], names[b])
+
+
+@pytest.mark.parametrize("each", ["各是多少", "分别是多少", "各有几件"])
+def test_each_is_not_a_sum_even_when_a_figure_is_named_by_a_total(each):
+    q = understand(f"上海市政府办公厅2019年规章和规范性文件的对外公开总数量{each}", Catalog({"上海市人民政府办公厅": ["上海市人民政府办公厅"]}, {"上海市人民政府办公厅": [2019]}))
+    assert q.operation != "sum" and {f.column for f in q.figures} == {"total_public"}
+
+
+@pytest.mark.parametrize("unit_q, unit", [("一共有几个人", "人"), ("有多少名工作人员", "名"), ("花了多少经费", "元"), ("预算多少", "元")])
+def test_the_unit_asked(unit_q, unit):
+    from rag.textnumbers import asked_unit
+
+    assert asked_unit(normalize_question(unit_q)) == unit
