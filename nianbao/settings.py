@@ -40,6 +40,10 @@ class Settings:
     max_pdf_pages: int = field(default_factory=lambda: int(_env("NIANBAO_MAX_PDF_PAGES", "300")))
     parse_memory_mb: int = field(default_factory=lambda: int(_env("NIANBAO_PARSE_MEMORY_MB", "1536")))
     parse_seconds: int = field(default_factory=lambda: int(_env("NIANBAO_PARSE_SECONDS", "120")))
+    # `python -m ingest` parses each file in that limited worker too (ingest.sandbox), like uploads
+    ingest_isolated: bool = field(
+        default_factory=lambda: (_env("NIANBAO_INGEST_ISOLATED", "0") or "0").strip().lower() in ("1", "true", "yes", "on")
+    )
     request_seconds: float = field(default_factory=lambda: float(_env("NIANBAO_REQUEST_SECONDS", "5")))
     answer_cache: int = field(default_factory=lambda: int(_env("NIANBAO_ANSWER_CACHE", "4096")))  # 0 = off
     # OCR of scanned PDF pages (ingest.ocr): onnxruntime threads; 0 = all cores
