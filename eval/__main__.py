@@ -68,6 +68,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ben.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite", help="with --scale")
     ben.add_argument("--per-kind", type=int, default=20, help="with --scale: questions timed per kind")
+    ben.add_argument(
+        "--lexical",
+        choices=["sql", "bm25s"],
+        default=None,
+        help="with --scale: lexical backend (NIANBAO_LEXICAL)",
+    )
     lo = sub.add_parser("load", help="bounded loopback load test of POST /api/ask (p95, req/s, errors)")
     lo.add_argument("--users", type=int, default=50)
     lo.add_argument("--seconds", type=float, default=60)

@@ -295,7 +295,8 @@ def main_scale(args, out: Path) -> int:  # noqa: ANN001
         tmp = tempfile.TemporaryDirectory(prefix="nianbao-scale-")
         work = Path(tmp.name)
     try:
-        result = run_scale(args.sizes, work, args.seed, args.per_kind, args.backend)
+        lexical = getattr(args, "lexical", None)
+        result = run_scale(args.sizes, work, args.seed, args.per_kind, args.backend, lexical)
     finally:
         if tmp is not None:
             tmp.cleanup()

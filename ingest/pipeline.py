@@ -34,6 +34,7 @@ from ingest import claims, crossyear, pending
 from ingest.lock import ingest_lock
 from ingest.validate import cross_year
 from nianbao.types import ParsedReport, Passage, RejectedFile, Violation
+from rag import lexical
 from rag.factstore import facts as facts_table
 from rag.factstore import reports as reports_table
 from rag.health import check_sql, check_writable, store_error_from
@@ -363,23 +364,22 @@ class Ingestor:
 
     # ---------------------------------------------------------------- after a batch
     def sync_indexes(self, force_bm25: bool = False) -> dict[str, str]:
-        """Bring BM25 and Chroma in line with SQL (the source of truth). The signature compared is
-        the list of SQL passage ids: BM25 is rebuilt when asked, missing, damaged or holding other
-        ids; Chroma is emptied and refilled when unreadable, gets missing vectors (from the
-        embedding cache) and loses orphans. Returns what was done per store, each also logged."""
+        """Bring the lexical index, BM25 and Chroma in line with SQL (the source of truth). The SQL
+        lexical table (rag.lexical) gets passages it lacks and loses orphans. The signature compared
+        is the list of SQL passage ids: BM25 (NIANBAO_LEXICAL=bm25s only) is rebuilt when asked,
+        missing, damaged or holding other ids; Chroma is emptied and refilled when unreadable, gets
+        missing vectors (from the embedding cache) and loses orphans. Returns what was done per store, each also logged."""
         st = self.stores
         done: dict[str, str] = {}
+        with st.facts.engine.begin() as conn:  # rag.lexical: written with the passages; heal if not
+            lex = lexical.sync(conn)
+        if lex["added"] or lex["removed"]:
+            done["lexical"] = f"passage_lex synced with SQL: {lex['added']} added, {lex['removed']} removed"
+            log.warning("lexical index %s", done["lexical"])
         pairs = st.facts.passage_search_texts()
         ids = [pid for pid, _ in pairs]
-        st.bm25.refresh()
-        if force_bm25 or not st.bm25.in_step(ids):
-            why = (
-                "after ingest" if force_bm25 else "damaged" if st.bm25.damaged
-                else "missing" if not st.bm25.is_saved() else "out of step with SQL"
-            )
-            st.bm25.rebuild(pairs)
-            done["bm25"] = f"rebuilt from SQL ({why}, {len(ids)} passages)"
-            (log.info if force_bm25 else log.warning)("BM25 index %s", done["bm25"])
+        if st.settings.lexical != "sql":  # with `sql` the in-process BM25 index is not used or rebuilt
+            self._sync_bm25(pairs, force_bm25, done)
         want = set(ids)
         try:
             have = set(st.vectors.ids())  # ~0.1 s for tens of thousands of ids: once per batch
@@ -405,6 +405,19 @@ class Ingestor:
         done["chroma"] = f"{done.get('chroma', 'synced')}: {len(missing)} vectors added, {len(orphans)} removed"
         log.warning("Chroma %s", done["chroma"])
         return done
+
+    def _sync_bm25(self, pairs: list[tuple[str, str]], force: bool, done: dict[str, str]) -> None:
+        st = self.stores
+        ids = [pid for pid, _ in pairs]
+        st.bm25.refresh()
+        if force or not st.bm25.in_step(ids):
+            why = (
+                "after ingest" if force else "damaged" if st.bm25.damaged
+                else "missing" if not st.bm25.is_saved() else "out of step with SQL"
+            )
+            st.bm25.rebuild(pairs)
+            done["bm25"] = f"rebuilt from SQL ({why}, {len(ids)} passages)"
+            (log.info if force else log.warning)("BM25 index %s", done["bm25"])
 
     def rerun_cross_year(self, bodies: set[str]) -> int:
         """Redo the cross-year work of every body group touched, in one transaction: settle the

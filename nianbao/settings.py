@@ -64,6 +64,12 @@ class Settings:
     llm_model: str | None = field(default_factory=lambda: _env("NIANBAO_LLM_MODEL"))
     llm_api_key: str | None = field(default_factory=lambda: _env("NIANBAO_LLM_API_KEY"))
     llm_timeout: float = field(default_factory=lambda: float(_env("NIANBAO_LLM_TIMEOUT", "20")))  # seconds
+    # Lexical retrieval (README "Deployment and scale"): `sql` searches the passage_lex table inside the
+    # SQL store (FTS5 on SQLite, tsvector + GIN on PostgreSQL), shared by every process and scoped by
+    # body/year in the query; `bm25s` the per-process in-memory index under home/bm25.
+    lexical: str = field(
+        default_factory=lambda: (_env("NIANBAO_LEXICAL", "bm25s") or "bm25s").strip().lower()
+    )  # bm25s | sql
     llm_mode: str = field(
         default_factory=lambda: (_env("NIANBAO_LLM_MODE", "off") or "off").strip().lower()
     )  # off | plan | write | both

@@ -1,8 +1,9 @@
 """Lexical retrieval over passages: bm25s scores on jieba tokens, persisted under settings.bm25_path.
 
-The index is rebuilt from the SQL passages table after each ingest batch. Tokens of every passage
-are kept beside the index (keyed by passage id), so a rebuild only tokenizes passages it has not
-seen and a reload tokenizes nothing. jieba gets the template's words (row labels, lexicon) so
+This is the `bm25s` lexical backend (NIANBAO_LEXICAL=bm25s); `sql` is rag.lexical, the same BM25
+inside the SQL store. The index is rebuilt from the SQL passages table after each ingest batch.
+Tokens of every passage are kept beside the index (keyed by passage id), so a rebuild only
+tokenizes passages it has not seen and a reload tokenizes nothing. jieba gets the template's words (row labels, lexicon) so
 「不予公开」「行政复议」 stay whole tokens.
 """
 
@@ -93,7 +94,8 @@ class BM25Index:
         self._lock = threading.RLock()
         self._stamp: tuple[int, int] | None = None
         self.damaged = False  # the saved index could not be read (see load)
-        self.load()
+        if (settings or get_settings()).lexical != "sql":  # with NIANBAO_LEXICAL=sql, loaded only if used
+            self.load()
 
     def _disk_stamp(self) -> tuple[int, int] | None:
         try:

@@ -261,6 +261,19 @@ def mark_chosen(conn: Connection, body: str, year: int) -> None:
             conn.execute(update(reports).where(reports.c.id == r.id).values(chosen=r.id == best))
 
 
+def _index_passages(conn: Connection, rid: str, body: str, year: int, ids: list[str], items: list) -> None:
+    """Keep the lexical index (rag.lexical, passage_lex) in step, in the passages' own transaction."""
+    from rag import lexical
+
+    lexical.add_passages(conn, [(pid, rid, body, year, p.search_text or p.text) for pid, p in zip(ids, items, strict=True)])
+
+
+def _unindex_passages(conn: Connection, report_id: str) -> None:
+    from rag import lexical
+
+    lexical.delete_report(conn, report_id)
+
+
 def _changed(conn: Connection, report_id: str, kind: str) -> None:
     conn.execute(insert(store_changes).values(report_id=report_id, kind=kind))
 
@@ -356,6 +369,7 @@ class FactStore:
                     for i, (pid, p) in enumerate(zip(passage_ids, parsed.passages, strict=True))
                 ],
             )
+            _index_passages(conn, rid, m.body, m.year, passage_ids, parsed.passages)
         for body, year in touched | {(m.body, m.year)}:
             mark_chosen(conn, body, year)
         _changed(conn, rid, "replace")
@@ -394,6 +408,7 @@ class FactStore:
     def _delete(conn: Connection, report_id: str, mark: bool = True) -> set[tuple[str, int]]:
         """Delete one report; returns its (body, year), re-choosing that pair's report when `mark`."""
         pairs = {(b, y) for b, y in conn.execute(select(reports.c.body, reports.c.year).where(reports.c.id == report_id))}
+        _unindex_passages(conn, report_id)
         for t in (facts, violations, passages):
             conn.execute(delete(t).where(t.c.report_id == report_id))
         conn.execute(delete(reports).where(reports.c.id == report_id))

@@ -18,6 +18,8 @@ from collections.abc import Callable
 from sqlalchemy import Column, Integer, MetaData, Table, inspect, select, text
 from sqlalchemy.engine import Connection, Engine
 
+from rag import lexical  # registers the lexical tables' DDL with metadata.create_all
+
 version_meta = MetaData()
 schema_version = Table("schema_version", version_meta, Column("version", Integer, nullable=False))
 
@@ -149,6 +151,7 @@ STEPS: dict[int, Callable[[Connection], None]] = {
     4: _v3_new_tables,  # embedding_cache (the shared passage-vector cache)
     5: _v3_new_tables,  # store_changes (FactStore.generation)
     6: _v6_typed_uncertainty,
+    7: lexical.migrate,  # passage_lex (+ FTS5 / tsvector): lexical search inside SQL, filled from passages
 }
 LATEST = max(STEPS)
 

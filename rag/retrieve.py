@@ -1,8 +1,9 @@
 """Hybrid passage retrieval: BM25 and dense vectors fused by reciprocal rank fusion.
 
 Both retrievers are filtered to the bodies and years the question is about (BM25 by allowed
-passage ids, Chroma by a `where` filter); a passage from the section the question points to
-(e.g. 五 for 问题/改进) gets a boost. On the sample corpus BM25 alone beat dense retrieval and
+passage ids with bm25s, inside the SQL query with NIANBAO_LEXICAL=sql, rag.lexical; Chroma by a
+`where` filter); a passage from the section the question points to (e.g. 五 for 问题/改进) gets a
+boost. On the sample corpus BM25 alone beat dense retrieval and
 the fusion of both was best (DESIGN.md).
 """
 
@@ -17,6 +18,7 @@ from functools import lru_cache
 from sqlalchemy import select
 
 from nianbao import template as T
+from rag import lexical
 from rag.bm25 import tokenize
 from rag.factstore import StoredPassage
 from rag.factstore import passages as passages_table
@@ -179,8 +181,9 @@ class Retriever:
         Cached until the report set changes."""
         cached = self._idf.get(token)
         if cached is None:
-            n = len(self.stores.bm25) or 1
-            df = self.stores.bm25.doc_freq(token)
+            lex = lexical.for_stores(self.stores)
+            n = len(lex) or 1
+            df = lex.doc_freq(token)
             cached = self._idf[token] = math.log((n - df + 0.5) / (df + 0.5) + 1.0)
         return cached
 
@@ -230,7 +233,11 @@ class Retriever:
         allowed = self.allowed(bodies, years)
         if allowed is not None and not allowed:
             return []
-        bm = self.stores.bm25.search(text, k=self.depth, ids_allowed=allowed)
+        lex = lexical.for_stores(self.stores)
+        if getattr(lex, "scoped", False):  # SQL: the body/year filter is part of the query
+            bm = lex.search(text, k=self.depth, bodies=bodies or None, years=years or None)
+        else:
+            bm = lex.search(text, k=self.depth, ids_allowed=allowed)
         where = build_where(body=bodies or None, year=years or None)
         vec = self.stores.embedder.embed_query_array(text)
         dense = self.stores.vectors.query(vec, k=self.depth, where=where)
