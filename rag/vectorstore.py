@@ -28,6 +28,7 @@ import shutil
 import sqlite3
 import sys
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,7 @@ from nianbao.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 _SPACE = "cosine"
+REOPEN_AFTER_S = 30  # a store that failed to reopen is tried again after this long
 
 
 def collection_name(base: str, embedder: str | None) -> str:
@@ -106,6 +108,8 @@ class VectorStore:
         self._meta = {"hnsw:space": _SPACE, **({"embedder": embedder} if embedder else {})}
         self._lock = threading.RLock()
         self.reset_reason = ""  # why this process started the folder afresh (empty: it did not)
+        self._unusable_since = 0.0  # monotonic time of the last failed reopen (0: usable)
+        self.reopen_after_s = REOPEN_AFTER_S
         if client is None and not self.settings.chroma_url and hnsw_persisted(self.settings.chroma_path):
             from rag.health import probe_chroma
 
@@ -217,12 +221,27 @@ class VectorStore:
         """Nearest passages to one query vector, optionally filtered (see build_where)."""
         if k <= 0:
             return []
+        if self._unusable_since and time.monotonic() - self._unusable_since < self.reopen_after_s:
+            return []  # known broken: answer from the lexical index alone until the next try
         try:
             res = self._query(embedding, k, where)
         except Exception as exc:  # noqa: BLE001 - stale handle after another process wrote: reopen once
             log.warning("Chroma query failed (%s: %s); reopening the collection", type(exc).__name__, exc)
-            self.reload()
-            res = self._query(embedding, k, where)
+            try:
+                self._reopen_checked()
+                res = self._query(embedding, k, where)
+            except Exception as again:  # noqa: BLE001 - damaged under a running process: degrade, never 500
+                if not self._unusable_since:
+                    log.error(
+                        "Chroma is unusable (%s: %s); answering without passage vectors (retrying every "
+                        "%d s) until it is rebuilt from SQL by `python -m ingest` or a restart",
+                        type(again).__name__, str(again)[:300], self.reopen_after_s,
+                    )
+                self._unusable_since = time.monotonic()
+                return []
+        if self._unusable_since:
+            log.warning("Chroma is usable again")
+            self._unusable_since = 0.0
         if res is None:
             return []
         ids = res["ids"][0]
@@ -231,6 +250,17 @@ class VectorStore:
         return [
             VectorHit(i, 1.0 - float(d), dict(m or {})) for i, d, m in zip(ids, dists, metas, strict=True)
         ]
+
+    def _reopen_checked(self) -> None:
+        """reload(), but an embedded folder whose persisted index is damaged is not opened in this
+        process (its native reader can crash it): raises instead, and the old handle stays."""
+        if not self.settings.chroma_url and hnsw_persisted(self.settings.chroma_path):
+            from rag.health import probe_chroma
+
+            damage = probe_chroma(self.settings.chroma_path, self.name)
+            if damage:
+                raise RuntimeError(f"Chroma vector index damaged: {damage}")
+        self.reload()
 
     def _query(self, embedding, k: int, where: dict | None):  # noqa: ANN001, ANN202
         if self.count() == 0:
