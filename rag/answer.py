@@ -42,6 +42,10 @@ COVERAGE_FLOOR = 0.45
 MAX_PASSAGES = 3
 TITLE_MIN_IDF = 1.5  # a word in over ~22% of passages (政务公开, 工作) names no heading
 TITLE_SHARE = 0.35  # of the question's distinctive weight, held by the heading
+# A question over the collection itself (「哪些报告提到…」「哪个地方…」), not one report's section.
+_ACROSS_REPORTS = re.compile(
+    r"(?:哪些|哪个|哪几个?|哪份|所有|各个?|全部|每个)(?:报告|年报|地方|机关|单位|部门|地区|政府)|谁|各地|which|any report"
+)
 # Words that ask what was done rather than name a topic (「采取了哪些做法」「开展了哪些举措」).
 _ASKING = re.compile(r"做法|采取|举措|措施|开展|做了|哪些|怎么|如何|情况|工作|方面|具体|主要|有何|有什么|什么")
 
@@ -350,6 +354,13 @@ class Answerer:
                 notes.append(fact_res.text)  # e.g. the report's template has no such row
                 fact_res = None
 
+        if not wants_facts and not q.bodies and q.section and not _ACROSS_REPORTS.search(q.norm):
+            # 「存在的主要问题有哪些？」 asks one report's section; with no body named and more reports
+            # than a short answer can quote, ask which one rather than quote some of them
+            years = set(q.years)
+            n = sum(1 for ys in catalog.years.values() for y in ys if not years or y in years)
+            if n > MAX_UNSCOPED:
+                return self._clarify(q, catalog, sorted(catalog.bodies))
         hits: list[Hit] = []
         retrieved: list[Hit] = []
         if q.wants_narrative or not wants_facts:
@@ -371,8 +382,10 @@ class Answerer:
 
         if q.qualifiers and q.figures and fact_res is not None:
             words = "、".join(f"「{escape_md(w)}」" for w in q.qualifiers)
-            where = "正文中的相关说法见下文引述。" if hits else "报告正文中也没有找到按此口径分列的数字。"
-            notes.append(f"报告表格不区分{words}，表中只有合计数（如下）；{where}")
+            if hits or stated:
+                notes.append(f"报告表格不区分{words}，表中只有合计数（如下）；正文中的相关说法见下文引述。")
+            else:
+                notes.append(f"报告没有给出按{words}统计的数字：表格不区分{words}，正文也没有提到。表中的合计数如下，仅供参考。")
         parts = list(notes)
         figures: list[dict] = []
         if fact_res is not None:
@@ -409,6 +422,10 @@ class Answerer:
             if (fact_res is not None and (hits or quoted)) or (stated and hits)
             else ("figure" if fact_res is not None else "narrative")
         )
+        if q.qualifiers and fact_res is not None and not hits and not stated:
+            # 「网上提交的申请多少件」: neither table nor text counts that way — the figure asked is not
+            # in the report; the overall count stays beside it for reference, not as the answer
+            kind = "not_found"
         return self._final(q, kind, parts, figures, warnings)
 
     def _passages(self, q: Query, catalog: Catalog, pool: list[Hit] | None = None) -> list[Hit]:

@@ -95,8 +95,12 @@ class LookupOps:
         tpl = rf.report.template
         for fig in q.figures:
             col = self.columns(q, fig, tpl)[0]
+            meta = T.row(fig.table, fig.row)
+            across_columns = fig.table in ("三", "四") and not meta.group and fig.row != "handled_total"
+            if across_columns:
+                col = "total"  # the parts are the row's columns: the whole is its 总计, not one applicant
             if fig.table == "二":
-                head = f"{self._who(rf)}{T.row(fig.table, fig.row).label}："
+                head = f"{self._who(rf)}{meta.label}："
             else:
                 whole = self.book.get(rf, fig.table, fig.row, col)
                 head = f"{self._who(rf)}{out.phrase(whole, with_parts=False)}，其中："
@@ -105,6 +109,9 @@ class LookupOps:
                 cv = self.book.get(rf, t, r, c)
                 if not cv.missing:
                     items.append(f"- {out.phrase(cv)}")
+            if items and q.column_group and fig.table == "三":  # 「法人或其他组织」 named: its sum too
+                group = T.COLUMN_GROUPS[q.column_group]
+                items.append(f"- {group.name}" + self._sum_phrase(self._column_sum(rf, fig.row, list(group.columns), out), out))
             out.line(head + "\n" + "\n".join(items) if items else head.removesuffix("，其中：") + "。")
 
     def _by_applicant(self, q: Query, rf: ReportFacts, out: _Answer) -> None:

@@ -25,7 +25,7 @@ _SENT = re.compile(r"[^。；;！!？?\n]+[。；;！!？?]?")
 _CLAUSE = re.compile(r"[，,：:]")
 # Words of a question that say nothing about what is counted.
 _STOP = re.compile(
-    r"\d+|政府信息公开|政务公开|信息公开|政府信息|工作|年度?|多少|几|一共|总共|共|有|是|的|了|吗|呢|个|条|篇|件|次|天|名|家|项|哪些|什么|怎么|如何|情况|报告|政府|人民"
+    r"\d+|政府信息公开|政务公开|年度?|多少|几|一共|总共|共|有|是|的|了|吗|呢|个|条|篇|件|次|天|名|家|项|哪些|什么|怎么|如何|情况|报告|政府|人民"
 )
 # Same unit family: a question counting 个 is answered by 个/家 counts.
 _FAMILY = {"个": {"个", "家"}, "天": {"天", "日", "工作日", "个工作日"}, "日": {"天", "日", "工作日", "个工作日"},

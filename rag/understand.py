@@ -170,6 +170,7 @@ _BREAKDOWN = re.compile(
     r"分别|各类|各项|各种|各自|哪些原因|什么原因|哪些理由|什么理由|原因|理由|构成|明细|细分|分类|分项|哪几类|哪些类型|具体情况|具体数"
     r"|breakdown|broken down|reasons|by reason|by type|each type"
 )
+_SUM_STRONG = re.compile(r"一共|总共|合计|加起来|加在一起|总和|共计|合起来|in total|altogether|combined")
 _EACH = re.compile(r"各(?:是|有|为|自|多少|几)|分别")
 _SUM = re.compile(r"一共|合计|总共|加起来|加在一起|总和|共计|合起来|总数|in total|altogether|combined|sum")
 _LIST = re.compile(
@@ -258,6 +259,12 @@ def _years(
             years.append(int(m.group(1)))
     for m in _YEAR2.finditer(text):
         years.append(2000 + int(m.group(1)))
+    # 「24年年报里说2025年准备…」: a year naming the report itself decides which report; the other
+    # years are what the report talks about (its plans for next year)
+    report_years = {y for y in years if re.search(rf"(?:{y}|{y % 100})\s*年?(?:度)?(?:的)?(?:年报|年度报告|报告)", text)}
+    if report_years and set(years) - report_years:
+        notes.append(f"按{'、'.join(str(y) for y in sorted(report_years))}年的报告回答（其余年份是报告所谈的内容）")
+        years = [y for y in years if y in report_years]
     explicit = sorted(set(years))
 
     base = explicit[-1] if explicit else anchor
@@ -401,8 +408,9 @@ def _operation(q: Query, norm: str, hint: str | None, n_figs_named: int, n_bodie
         return "compare"
     if q.measure or (_SHARE.search(norm) and q.figures):
         return "share"
-    if _SUM.search(norm) and (n_figs_named >= 2 or len(q.years) >= 2 or len(q.applicants) >= 2) and not _EACH.search(norm):
-        return "sum"  # 「…总数量各是多少」 asks each figure, whatever word it names them by
+    summing = _SUM_STRONG.search(norm) or (_SUM.search(norm) and not _EACH.search(norm))
+    if summing and (n_figs_named >= 2 or len(q.years) >= 2 or len(q.applicants) >= 2):
+        return "sum"  # 「…总数量各是多少」 asks each figure: 总数 there is a column's name, not a sum
     if _BREAKDOWN.search(norm) and q.figures:
         return "breakdown"
     if len(q.years) == 2 or (_DIFF.search(norm) and q.figures and len(q.years) >= 2):

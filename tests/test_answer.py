@@ -51,10 +51,12 @@ def test_qualified_count_quotes_the_narrative_in_the_reports_own_characters(answ
     assert "(" not in quote and "，，" not in quote and ",、" not in quote
 
 
-def test_qualifier_the_text_does_not_state_keeps_the_table_figure_and_says_so(answerer):  # noqa: F811
+def test_qualifier_the_text_does_not_state_is_not_found_with_the_table_total_for_reference(answerer):  # noqa: F811
+    """The count asked (by 信函) is in neither table nor text: the report doesn't say. The overall
+    count is shown beside it for reference, never as the answer."""
     ans = answerer.ask("平潭2022年通过信函提交的申请有多少件？")
-    assert ans.kind in ("figure", "mixed") and "**本年新收申请74件**" in ans.answer
-    assert "不区分「信函」" in ans.answer and "没有找到按此口径分列的数字" in ans.answer
+    assert ans.kind == "not_found" and "**本年新收申请74件**" in ans.answer
+    assert "不区分「信函」" in ans.answer and "正文也没有提到" in ans.answer and "仅供参考" in ans.answer
     assert "> " not in ans.answer  # no passage quoted as if it answered
 
 

@@ -101,3 +101,11 @@ def test_the_unit_asked(unit_q, unit):
     from rag.textnumbers import asked_unit
 
     assert asked_unit(normalize_question(unit_q)) == unit
+
+
+@pytest.mark.parametrize("frame", ["平潭{r}年报里说{n}年准备改进啥", "平潭{r}年度报告提到{n}年打算做什么", "平潭{r}年的报告中{n}年的工作计划"])
+def test_the_year_that_names_the_report_decides_the_report(frame):
+    q = understand(frame.format(r=2021, n=2022), CAT)
+    assert q.years == [2021], q.years
+    q = understand(frame.format(r=21, n=2022), CAT)
+    assert q.years == [2021], q.years
