@@ -15,7 +15,8 @@ cached per store generation), so both backends and the in-process bm25s index gi
 top passages. A question that names bodies reads only those bodies' (and years') rows through the
 (body, year) index; one without bodies lets the engine find and pre-rank the matching passages
 (FTS5 MATCH + bm25(), tsvector @@ + ts_rank, year filter in SQL), and the best PREFILTER of them are
-re-scored. A passage removed from `passages` can never come back: every read joins `passages`.
+re-scored: exact while the query's words match few passages, approximate on a large corpus (there
+only its rarer words select candidates; see _rows). A passage removed from `passages` can never come back: every read joins `passages`.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 K1, B = 1.5, 0.75  # bm25s defaults (rag.bm25.BM25Index), so both backends rank alike
 PREFILTER = 200  # unscoped questions: candidates the engine pre-ranks before exact BM25
 COMMON = 0.25  # ... found by the words in at most this share of passages (when the query has any)
+CHEAP_MATCHES = 2000  # ... unless all its words together match no more passages than this
 _CHUNK = 500
 # jieba keeps these inside tokens (its han/alnum pattern); everything else it emits alone
 _FTS_TOKENIZER = "unicode61 remove_diacritics 0 tokenchars '+#&._%-'"
@@ -247,11 +249,16 @@ class SqlLexical:
 
     def _rows(self, conn: Connection, qtok: list[str], df: dict[str, int], bodies, years, k: int):  # noqa: ANN001, ANN205
         scope, params = self._scope_sql(bodies, years)
-        # Unscoped, the engine finds the candidates by the query's rarer words (in at most a quarter
-        # of the passages) when it has any: the words in most passages add little to any score, and
-        # matching on them would make the engine rank most of the corpus.
+        # Without bodies the engine finds the candidates. When the query's words match more passages
+        # than it ranks cheaply, it looks for the rarer words only (in at most a quarter of the
+        # passages), when there are any: the words in most passages add little to any score, and
+        # matching on them would make the engine rank most of the corpus. Otherwise every word is
+        # matched, and with at most PREFILTER matches the result is exact.
         uniq = list(dict.fromkeys(qtok))
-        qtok = [t for t in uniq if df[t] <= COMMON * self._n] or uniq
+        if sum(df[t] for t in uniq) > CHEAP_MATCHES:
+            qtok = [t for t in uniq if df[t] <= COMMON * self._n] or uniq
+        else:
+            qtok = uniq
         cols = "l.passage_id, l.terms, l.n_terms, p.report_id, p.seq"
         if bodies:  # the reports asked only, through the (body, year) index
             sql = f"SELECT {cols} FROM passage_lex l JOIN passages p ON p.id = l.passage_id WHERE {scope}"
