@@ -20,6 +20,7 @@ class LookupOps:
             if q.column_group and fig.table == "三":
                 group = T.COLUMN_GROUPS[q.column_group]
                 segs.append(f"{group.name}" + self._sum_phrase(self._column_sum(rf, fig.row, list(group.columns), out), out))
+                segs += self._group_context(rf, fig.row, group.columns, out)
                 continue
             for col in self.columns(q, fig, tpl):
                 main = self.book.get(rf, fig.table, fig.row, col)
@@ -76,6 +77,16 @@ class LookupOps:
             cvs = [self.book.get(rf, table, row, c) for c in cols]
             return [out.phrase(cv) for cv in cvs if not cv.missing]
         return []
+
+    def _group_context(self, rf: ReportFacts, row: str, cols: tuple[str, ...], out: _Answer) -> list[str]:
+        """Beside a column group's sum (法人或其他组织), the row's 总计 and the columns outside the
+        group (自然人): 「有没有单位申请」 is answered by how many, out of how many, and who the rest are."""
+        total = self.book.get(rf, "三", row, "total")
+        rest = [self.book.get(rf, "三", row, c) for c in T.T3_COLUMN_ORDER if c not in cols and c != "total"]
+        rest = [cv for cv in rest if not cv.missing]
+        if total.missing:
+            return []
+        return [f"全部为{out.phrase(total)}" + (f"，其余是{'、'.join(out.phrase(cv) for cv in rest)}" if rest else "")]
 
     def _parts_of(self, fig: FigureRef, rf: ReportFacts, col: str) -> list[tuple[str, str, str]]:
         """(table, row, column) cells that make up one figure, for a breakdown."""

@@ -568,6 +568,11 @@ def understand(
         q.operation = _operation(q, norm, hint, n_named, len(named_bodies))
     if q.operation == "compare" and len(found.hits) == 1 and len(found.hits[0][2]) >= 2:
         q.operation = "each"  # 「区政府」 meaning several bodies: list each, nobody asked to compare them
+    if _points_inside(q):
+        # 「怕影响国家安全而不给公开的」 named the group (不予公开) and words understanding could not
+        # place — most likely one of its sub-items: answer with all of them rather than the total alone
+        q.operation = "breakdown"
+        q.assumptions.append(f"按「{T.row(q.figures[0].table, q.figures[0].row).short}」的各项列出")
     if q.operation == "rank" and len(named_bodies) < 2:
         q.bodies = list(catalog.bodies)
     return q
@@ -601,6 +606,20 @@ def _unexplained(norm: str, spans: list[tuple[int, int]]) -> str:
 def _row_words(figs: list[FigureRef]) -> list[str]:
     """The printed label, short name, aliases and lexicon words of the rows asked about."""
     return [w for f in figs for w in _words_of_row(f.table, f.row)]
+
+
+def _points_inside(q: Query) -> bool:
+    """One group figure (a row with sub-items) asked as a single lookup, with words left over that
+    are not the question's frame (Chinese fragments, or an English question whose words are never
+    accounted for)."""
+    if q.operation != "single" or len(q.figures) != 1 or q.measure or q.confidence < FIGURE_CONFIDENCE:
+        return False
+    f = q.figures[0]
+    meta = T.ALL_ROWS.get((f.table, f.row))
+    if meta is None or not meta.group:
+        return False
+    english = sum(ch.isascii() and ch.isalpha() for ch in q.norm) > len(q.norm) / 2
+    return any(len(f) >= 2 for f in q.unexplained.split()) or (english and len(re.findall(r"[a-z]+", q.norm)) >= 8)
 
 
 def measure_figures(measure: str | None, figures: list[FigureRef]) -> list[FigureRef]:
@@ -652,7 +671,9 @@ def _judge(
     weak_only = defaulted or all(k in _WEAK_WORDS for _, _, k in hits if _is_row_hit(k))
     if [(f.table, f.row) for f in q.figures] == [("三", "new")] and not _APPLY.search(norm):
         weak_only = True  # 「收到群众诉求多少件」: something received, not information requests
-    if rest and len(rest) >= 2 and (weak_only or _REASON.search(norm)):
+    # a reason row asked (不予公开·国家秘密 …) is itself one of the template's reasons
+    reason_row = any(getattr(T.ALL_ROWS.get((f.table, f.row)), "parent", None) for f in q.figures)
+    if rest and len(rest) >= 2 and (weak_only or (_REASON.search(norm) and not reason_row)):
         q.confidence = 0.3
         q.assumptions.append(f"问题中的「{'…'.join(q.unexplained.split())}」对应不到年报表格中的栏目")
     elif rest and len(rest) >= 6:

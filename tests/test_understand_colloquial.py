@@ -38,7 +38,45 @@ CASES = [
     # 逾期未缴纳费用: not paying
     (_forms(["逾期", ""], ["不", "没", "未"], ["交费", "缴费", "交钱", "付费"], ["被不再处理", "不再处理"]),
      ("三", "other_handling.fee_unpaid")),
+    # 部分公开: a part given
+    (_forms(["只", "仅", ""], ["给了", "公开了", "提供了"], ["一部分", "部分信息"]), ("三", "partial")),
+    # 逾期不补正: not supplying what was asked for
+    (_forms(["申请人", ""], ["不", "没", "没有"], ["补材料", "补充材料", "补正"], ["不再处理", ""]),
+     ("三", "other_handling.no_correction")),
+    # 没有现成信息 / 另行制作
+    (_forms(["因为", ""], ["没有现成的信息", "没现成的", "得另外做", "需要重新整理"], ["没提供", "无法提供"]),
+     ("三", "unavailable.needs_creation")),
+    # 补正后仍不明确
+    (_forms(["补正", "补充说明"], ["之后", "后", ""], ["还是", "仍然"], ["说不清", "不明确"]), ("三", "unavailable.unclear")),
+    # 上年结转: carried in from last year
+    (_forms(["从上一年", "从去年", "上年度"], ["转过来", "剩下", "结转"]), ("三", "carried_in")),
 ]
+
+
+@pytest.mark.parametrize(
+    "question",
+    _forms(["洪泽区2024年", "平潭2022年"], ["行政复议", "复议", "直接起诉的官司"], ["还没审完的", "还没出结果的", "尚未审结的", "还没判的"],
+           ["有几件", "多少"]),
+)
+def test_undecided_cases_are_the_pending_column(question):
+    q = understand(question, CAT)
+    assert q.figures and {f.column for f in q.figures} == {"pending"} and q.confidence >= FIGURE_CONFIDENCE, question
+
+
+@pytest.mark.parametrize("reason", ["涉及国家秘密", "属于行政执法案卷", "属于四类过程性信息", "保护第三方合法权益"])
+def test_a_template_reason_after_因为_is_answered(reason):
+    q = understand(f"平潭2022年有没有因为{reason}被拒绝公开的申请？几件？", CAT)
+    assert q.confidence >= FIGURE_CONFIDENCE and all(T.ALL_ROWS[(f.table, f.row)].parent for f in q.figures), q.figures
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["洪泽区2024年怕公开了影响国家安全社会稳定而不予公开的有几件？", "平潭2022年有人没正当理由成批地申请被不予处理的有几件？",
+     "How many Pingtan 2022 requests were refused because disclosure would harm someone, according to the report?"],
+)
+def test_a_group_asked_with_words_pointing_inside_it_is_broken_down(question):
+    q = understand(question, CAT)
+    assert q.operation == "breakdown" and len(q.figures) == 1 and T.ALL_ROWS[(q.figures[0].table, q.figures[0].row)].group
 
 
 @pytest.mark.parametrize(("forms", "row"), CASES, ids=lambda x: x[1] if isinstance(x, tuple) else None)
