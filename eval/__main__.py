@@ -28,6 +28,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--limit", type=int, help="answer only the first N questions")
 
+    ph = sub.add_parser("phrasings", help="how understanding places single cells asked in many registers")
+    ph.add_argument("--qa", help="phrasings file (default eval/qa/phrasings.jsonl)")
+    ph.add_argument("--show", action="store_true", help="print every phrasing not placed right")
+
     syn = sub.add_parser("synth", help="generate synthetic reports, their truth and a Q&A set")
     syn.add_argument("--n", type=int, default=20)
     syn.add_argument("--out", required=True)
@@ -90,6 +94,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.cmd == "phrasings":
+        from pathlib import Path
+
+        from eval.phrasings import DEFAULT, run
+
+        run(Path(args.qa) if args.qa else DEFAULT, show=args.show)
+        return 0
     if args.cmd == "synth":
         from eval.synth import generate_reports, write_corpus
         from eval.synth.render import LAYOUTS
