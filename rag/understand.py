@@ -187,6 +187,8 @@ _GRANTED_PARTIAL = re.compile(
 )
 _LOOKUP = re.compile(r"查信息|查询信息|要信息|获取信息|申请公开|applicants?|requesters?")
 _BY_APPLICANT = re.compile(r"谁提|谁申请|谁提出|哪些人|什么人|哪类申请人|申请人(?:是|有)?(?:谁|哪些)|who (?:filed|made|submitted|asked)")
+# The bodies below the one named, summed (全市各区, 各县区, 下辖各部门).
+_SUBORDINATES = re.compile(r"(?:全(?:市|省|区|县)|下辖|所属)?各(?:区县|县区|区|县|乡镇|街道|部门|委办局)(?:政府)?(?:一共|总共|合计|加起来|共|的总|总)")
 _APPLICANT_IS = re.compile(r"申请人(?:是|为|属于)|(?:是|为)(?:自然人|个人)的|只算|仅")
 _CONTENT = re.compile(r"是什么事|什么事情|什么内容|哪个案|哪些案|什么案|具体内容|具体是什么|涉及什么|关于什么|哪一件事")
 # A reason stated (因为手里没有…): it must be one of the template's. 「出于什么理由」 asks for the reasons instead.
@@ -494,6 +496,15 @@ def understand(
             q.notes.append("年报表四（行政复议、行政诉讼）不按申请人类型分列，表中没有按申请人区分的复议、诉讼件数。")
             figs, applicants = [], []
             q.not_tabulated = True
+    if figs and q.bodies and _SUBORDINATES.search(norm):
+        # 「上海市全市各区一共收到多少」: a sum over the bodies below the one named, whose reports the
+        # store does not hold — the named body's own report counts only its own requests
+        q.notes.append(
+            f"问题问的是{'、'.join(q.bodies)}下属各区县（或各部门）的合计；库中只有{'、'.join(q.bodies)}本身的报告，"
+            "其表格只统计本机关收到和办理的申请，无法给出下属各单位的合计。"
+        )
+        figs, applicants = [], []
+        q.not_tabulated = True
     q.applicants = applicants
     q.figures = _apply_columns(figs, cols, applicants)
     if q.figures and _CONTENT.search(norm):

@@ -147,3 +147,10 @@ def test_the_year_that_names_the_report_decides_the_report(frame):
     assert q.years == [2021], q.years
     q = understand(frame.format(r=21, n=2022), CAT)
     assert q.years == [2021], q.years
+
+
+@pytest.mark.parametrize("scope", ["全市各区一共", "各县区合计", "下辖各部门加起来", "各区县总共"])
+def test_a_sum_over_subordinate_bodies_is_not_the_named_bodys_own_figure(scope):
+    q = understand(f"洪泽区2024年{scope}收到多少信息公开申请", CAT)
+    assert q.not_tabulated and not q.figures
+    assert not understand("洪泽区2024年一共收到多少信息公开申请", CAT).not_tabulated
