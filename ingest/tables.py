@@ -6,6 +6,13 @@ and the numbers are read (and, for run-together text, split) by `ingest.split`. 
 of tables 二, 三 and 四 becomes a `Fact` with its provenance; table 三 group rows (（三）…（六）) are
 added as computed sums of their children. Values are kept as printed: checking them is
 `ingest.validate`'s job, except that an ambiguous split may be settled by the column rules.
+
+Rows printed with no number at all (reports that leave zeros blank, issue 13) are rows of the
+template all the same: a table 二/三 row's label with blank cells or alone, a table 四 group's label
+alone, table 四's one row of 15 blank cells, or — where text and geometry lose empty cells — table
+四's column headers with no number under them. Where the report's own rows print numbers beside
+blank cells, such a row is 0 (`blank=True`); where nothing shows what its blanks mean, its cells are
+uncertain with 0 the candidate. A row whose label is not printed is never made up.
 """
 
 from __future__ import annotations
@@ -151,6 +158,12 @@ class _Tables:
     t3_blank: dict[str, RawRow] = field(default_factory=dict)  # rows printed with every cell blank
     t4_rows: list[RawRow] = field(default_factory=list)
     t4_blank: list[RawRow] = field(default_factory=list)
+    # rows printed with no number at all (issue 13: zeros left blank): a table 二 row's label with
+    # blank cells or none, a table 四 group's label alone; and whether table 四's column headers
+    # (结果维持 …) were printed, which label its one row of 15 numbers
+    t2_blank: dict[str, tuple[RawRow, tuple[str, ...]]] = field(default_factory=dict)
+    t4_label_only: list[RawRow] = field(default_factory=list)
+    t4_header: bool = False
     t2_headers: list[str] = field(default_factory=list)
     seen: set[str] = field(default_factory=set)
 
@@ -182,6 +195,9 @@ def _collect(rows: list[RawRow]) -> _Tables:
                 st.seen.add("二")
                 st.t2.setdefault(m.row.code, (r, tuple(t2_cols)))
                 continue
+            if m and table == "二" and _only_label(r, m):
+                st.t2_blank.setdefault(m.row.code, (r, tuple(t2_cols)))
+                continue
             m3 = labels.match_row(r.label, "三", group)
             if m3 is None or not r.cells:
                 continue
@@ -202,14 +218,43 @@ def _collect(rows: list[RawRow]) -> _Tables:
                 group = m.row.parent
             if any(c.strip() for c in r.cells):
                 st.t3.setdefault(m.row.code, r)
-            elif len(r.cells) >= 7 and not r.joined:
-                st.t3_blank.setdefault(m.row.code, r)
+            elif (len(r.cells) >= 7 and not r.joined) or (
+                (not m.row.group or m.row.code == "other_handling") and _only_label(r, m)
+            ):
+                st.t3_blank.setdefault(m.row.code, r)  # cells printed blank, or the label alone
             continue
         if table == "四" and any(c.strip() for c in r.cells):
             st.t4_rows.append(r)
         elif table == "四" and len(r.cells) >= 5 and not r.joined:
             st.t4_blank.append(r)  # printed all blank: zeros if the report leaves zeros blank
+        elif table == "四" and not r.cells:
+            m4 = labels.match_row(r.label, "四")
+            if m4 is not None and _only_label(r, m4):
+                st.t4_label_only.append(r)  # 「行政复议」 alone: a group row printed blank, or a header
+            elif any(w in labels.compact(r.label) for w in _T4_HEADER_WORDS):
+                st.t4_header = True
     return st
+
+
+_T4_HEADER_WORDS = ("结果维持", "结果纠正", "尚未审结")
+_LABEL_NOISE = re.compile(r"[\s（）()、.．:：|“”\"‘’「」，,]|第二十条|第[（(][一二三四五六七八九][）)]项|\d")
+
+
+def _only_label(r: RawRow, m: labels.RowMatch) -> bool:
+    """The row is its template label and nothing else, with no number: a row printed blank
+    (「规章 |  |  | 」, 「规章」 alone in text or geometry). Blank cells only; a label that also
+    carries other words (narrative, a header run into it) is not a row."""
+    if any(c.strip() for c in r.cells):
+        return False
+    text = labels.compact(r.label)
+    own = [m.row.label] + ([T.row(m.row.table, m.row.parent).label] if m.row.parent else [])
+    rest = text
+    for words in (*own, "三、本年度办理结果"):
+        rest = rest.replace(labels.compact(words), "")
+    if rest == text:  # the row named by an alias (「未经复议直接起诉」)
+        rest = text[: m.start] + text[m.end :]
+    rest = _LABEL_NOISE.sub("", rest)
+    return rest == "" or any(rest in labels.compact(w) for w in own)
 
 
 # ------------------------------------------------------------------------------ facts
@@ -302,12 +347,22 @@ def _settle_t2(code: str, cols: tuple[str, ...], cells: list[_Cell], cands, evid
 
 def _t2_facts(st: _Tables, template: str, warnings: list[str], evidence) -> list[Fact]:
     facts = []
-    for code, (raw, printed_cols) in st.t2.items():
+    # rows printed with their label and no number, where the table is otherwise read
+    blank = {c: v for c, v in st.t2_blank.items() if c not in st.t2} if st.t2 else {}
+    zero = _zero_convention(st)
+    for code, (raw, printed_cols) in [*st.t2.items(), *blank.items()]:
         row = T.row("二", code)
         cols = tuple(c for c in printed_cols if c in row.columns) if printed_cols else ()
         if not cols or len(cols) != len(printed_cols):
             cols = T.t2_columns_for(code, template)
         if not cols:
+            continue
+        if code in blank:
+            cells = _blank_cells(len(cols), zero)
+            if not zero:
+                warnings.append(f"表二「{row.label}」：{cells[0].note}")
+            for col_code, cell in zip(cols, cells, strict=True):
+                facts.append(_fact("二", row, T.column("二", col_code), cell, raw))
             continue
         cells, cands = read_cells(raw, (len(cols),), sum_last=False)
         cells = _settle_t2(code, cols, cells, cands, evidence)
@@ -383,22 +438,46 @@ def _resolve_t3(read: dict[str, _ReadRow], eqs, warnings: list[str]) -> None:
             warnings.append(f"表三「{T.row('三', code).label}」：{rr.cells[0].note}")
 
 
-def _blanks_mean_zero(rows: dict[str, RawRow]) -> bool:
+def _blanks_mean_zero(rows) -> bool:  # noqa: ANN001
     """The report leaves zeros blank: some row prints numbers beside blank cells."""
-    for r in rows.values():
+    for r in rows:
+        if r.joined:
+            continue
         cells = [c.strip() for c in r.cells]
         if any(c in _BLANK for c in cells) and any(c not in _BLANK for c in cells):
             return True
     return False
 
 
+def _zero_convention(st: _Tables) -> bool:
+    """Whether this report prints zeros as blank cells, decided from its own rows of 二, 三 and
+    四 (numbers printed beside blank cells): then a row printed with no number is a row of zeros;
+    otherwise such a row is uncertain."""
+    return _blanks_mean_zero([r for r, _ in st.t2.values()] + list(st.t3.values()) + st.t4_rows)
+
+
+def _blank_cells(n: int, zero: bool) -> list[_Cell]:
+    """The cells of a row printed with no number: 0 (blank) where the report leaves zeros blank,
+    else uncertain with 0 the one candidate."""
+    if zero:
+        return [_Cell(0, "", blank=True, note="整行空白，本报告以空白表示0") for _ in range(n)]
+    note = "整行空白，本报告未见以空白表示0的做法，无法确定是否为0"
+    return [_Cell(None, "", blank=True, uncertain=True, note=note, cands=[0]) for _ in range(n)]
+
+
 def _t3_facts(st: _Tables, template: str, warnings: list[str]) -> list[Fact]:
     read: dict[str, _ReadRow] = {}
-    if st.t3_blank and _blanks_mean_zero(st.t3):
+    if st.t3_blank and _zero_convention(st):
         # a row printed all blank in a table whose zeros are blank: a row of zeros
         for code, raw in st.t3_blank.items():
+            kids = {c.code for c in T.t3_children(code, "2021")}
+            if kids & (st.t3.keys() | st.t3_blank.keys()):
+                continue  # a group label above its children (（六）其他处理 is a row only in 2019)
             st.t3.setdefault(code, raw)
     for code, raw in st.t3.items():
+        if not any(c.strip() for c in raw.cells):
+            read[code] = _ReadRow(raw, _blank_cells(7, True))
+            continue
         cells, cands = read_cells(raw, (7,), sum_last=True)
         read[code] = _ReadRow(raw, cells, cands)
     single_other = "other_handling" in read and not any(
@@ -443,10 +522,11 @@ def _t3_facts(st: _Tables, template: str, warnings: list[str]) -> list[Fact]:
     return facts
 
 
-def _t4_by_label(rows: list[RawRow]) -> dict[str, RawRow] | None:
+def _t4_by_label(rows: list[RawRow], blank: list[RawRow]) -> dict[str, RawRow] | None:
     """Table 四 printed as labelled rows (「行政复议 | 10 | 1 | 0 | 0 | 11」…), in any order: each row
-    with numbers names a different group. None for the usual one-row layout."""
-    if len(rows) < 2:
+    with numbers names a different group; `blank` rows (a group's label with no number) fill the
+    groups printed blank. None for the usual one-row layout."""
+    if not rows:
         return None
     out: dict[str, RawRow] = {}
     for r in rows:
@@ -454,14 +534,25 @@ def _t4_by_label(rows: list[RawRow]) -> dict[str, RawRow] | None:
         if m is None or m.row.code in out:
             return None
         out[m.row.code] = r
-    return out
+    if len(out) == 1 and (len(r.cells) > 5 or r.joined):
+        return None  # one labelled run of numbers: the one-row layout, read as 15
+    for r in blank:
+        m = labels.match_row(r.label, "四")
+        if m is not None and _only_label(r, m):
+            out.setdefault(m.row.code, r)
+    return out if len(out) >= 2 else None
 
 
-def _t4_labelled(by_label: dict[str, RawRow], warnings: list[str]) -> list[Fact]:
+def _t4_labelled(by_label: dict[str, RawRow], warnings: list[str], zero: bool) -> list[Fact]:
     facts = []
     for row in T.T4_ROWS:
         raw = by_label.get(row.code)
         if raw is None:
+            continue
+        if not any(c.strip() for c in raw.cells):  # the group printed blank
+            cells = _blank_cells(5, zero)
+            for col_code, cell in zip(T.T4_COLUMN_ORDER, cells, strict=True):
+                facts.append(_fact("四", row, T.column("四", col_code), cell, raw))
             continue
         cells, cands = read_cells(raw, (5,), sum_last=True)
         if cands or any(c.uncertain for c in cells):
@@ -472,13 +563,24 @@ def _t4_labelled(by_label: dict[str, RawRow], warnings: list[str]) -> list[Fact]
 
 
 def _t4_facts(st: _Tables, warnings: list[str]) -> list[Fact]:
-    if not st.t4_rows and st.t4_blank and _blanks_mean_zero(st.t3):
-        st.t4_rows = st.t4_blank
-    if not st.t4_rows:
-        return []
-    by_label = _t4_by_label(st.t4_rows)
+    zero = _zero_convention(st)
+    by_label = _t4_by_label(st.t4_rows, st.t4_blank + st.t4_label_only)
     if by_label:
-        return _t4_labelled(by_label, warnings)
+        return _t4_labelled(by_label, warnings, zero)
+    if not st.t4_rows:
+        # the one row of 15 printed all blank (its empty cells kept by the grid), or — where
+        # text and geometry lose empty cells — table 四's column headers with no number under
+        # them, in a report whose other tables were read
+        src = st.t4_blank[0] if st.t4_blank else None
+        if src is None and not (st.t4_header and "四" in st.seen and (st.t2 or st.t3)):
+            return []
+        if not zero:
+            warnings.append("表四：整行空白，本报告未见以空白表示0的做法，无法确定是否为0")
+        facts = []
+        for (row_code, col_code), cell in zip(T.T4_ORDER, _blank_cells(15, zero), strict=True):
+            row = T.row("四", row_code)
+            facts.append(_fact("四", row, T.column("四", col_code), cell, src, row_label=row.label))
+        return facts
     first = st.t4_rows[0]
     joined = any(r.joined for r in st.t4_rows)
     cells_txt = [c for r in st.t4_rows for c in r.cells]

@@ -24,6 +24,7 @@ _NUMERIC_CELL = re.compile(r"^\s*(?:-?\d[\d,]*(?:\.\d+)?\s*(?:万元|元)?|[-—
 # A money unit printed right after a figure (`251000元`): the figure is in that unit.
 UNIT_SUFFIX = re.compile(r"\s*(万元|元)$")
 _BLANKISH = re.compile(r"^\s*(?:[-—–/]|－)?\s*$")
+_BLANK_ROW = re.compile(r"^\s*\|?(?:[ \t　]*\|){4,}[ \t　]*$")  # `|  |  |  |  |`: 5+ empty cells
 # A digit run in crawler text (cells separated by spaces or not at all).
 _DIGIT_RUN = re.compile(r"-?\d[\d.,]*(?:(?:[ \t]+|(?=-\d))-?\d[\d.,]*)*")
 # An item number that belongs to the next label (`00000002.其他法律…` -> `0000000` + `2.`).
@@ -229,6 +230,10 @@ def rows_from_text(text: str, lines_norm: tuple[str, ...] | list[str] | None = N
         if i == first:
             norm = norm[col:]
         if not norm.strip():
+            if _BLANK_ROW.match(orig) and i not in (first, last):
+                # a row printed with every cell blank (`|  |  |  |`), which normalization empties:
+                # its blank cells, so table 四's one row of zeros left blank is still a row
+                out.append(RawRow("", [c.strip() for c in orig.split("|")], "", None, i + 1))
             continue
         if len(_AUTO_HEADER.findall(norm)) >= 3:
             # column headers lost and renamed by the extraction tool (数据1 … 数据6): a header row,

@@ -95,7 +95,9 @@ def _is_prose_row(row: list[str]) -> bool:
 def _page_grids(page, page_no: int) -> list[Grid]:
     grids = []
     for table in page.find_tables():
-        rows = [row for row in _expand(table) if any(row) and not _is_prose_row(row)]
+        # a row with every cell empty is kept when it is wide (table 四's one row of 15 numbers
+        # printed blank where the report leaves zeros blank); the table parser decides
+        rows = [row for row in _expand(table) if (any(row) and not _is_prose_row(row)) or len(row) >= 5]
         if not rows or max(len(set(r)) for r in rows) < 2:
             continue
         grids.append(Grid(rows=rows, page=page_no))
