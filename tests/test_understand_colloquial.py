@@ -114,7 +114,7 @@ def test_an_explicit_applicant_restriction_on_table_four_is_still_not_tabulated(
 
 
 @pytest.mark.parametrize(
-    "text", ["有没有信息公开申请", "公开率是多少", "年度报告", "发布公告几次", "是否公开", "予以公开", "部分公开", "依申请公开", "告知书"]
+    "text", ["有没有信息公开申请", "有没有公开规范性文件", "公开率是多少", "年度报告", "发布公告几次", "是否公开", "予以公开", "部分公开", "依申请公开", "告知书"]
 )
 def test_ordinary_words_are_left_alone(text):
     assert normalize_question(text) == text
