@@ -134,7 +134,17 @@ def read_cells(
                 _fill_blank_totals(out, sizes if sum_last else ())
                 return out, []
         tokens = [tok for c in cells for tok in c.split()]
-        return _from_outcome(split_row(tokens, sizes, sum_last), n)
+        out = split_row(tokens, sizes, sum_last)
+        if out.values is not None and out.split and not sum_last and len(tokens) < n:
+            # separated cells, some missing (trailing blanks dropped): cutting a printed cell's digits
+            # (「35」 -> 3, 5) is a guess no rule checks — the cell may as well be 35 beside a blank
+            padded = [parse_number(t) for t in tokens]
+            cands = list(out.candidates)
+            if all(v is not None for v in padded):
+                cands.append((*padded, *[0] * (n - len(padded))))
+            out = SplitOutcome(None, cands, out.raw, split=True,
+                               note=f"分隔的单元格只有{len(tokens)}个，少于应有的{n}个，「{out.raw}」的拆分无法验证")  # fmt: skip
+        return _from_outcome(out, n)
     return _from_outcome(split_row(row.cells, sizes, sum_last), n)
 
 
