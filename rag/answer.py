@@ -336,8 +336,7 @@ class Answerer:
         if q.not_tabulated:
             return self._final(q, "not_found", notes, [], warnings)
         if len(q.bodies) >= 2 and not (q.figures or q.measure) and q.operation == "compare" and not q.wants_narrative:
-            text = [f"您想比较{'、'.join(escape_md(b) for b in q.bodies)}的哪一项、哪一年？", f"可以比较的内容：{figure_kinds()}"]
-            return self._final(q, "clarify", text, [], ["问题没有说比较哪一项"])
+            return self._what_to_compare(q)
         unsure = bool(q.figures or q.measure) and q.confidence < FIGURE_CONFIDENCE
         wants_facts = bool(q.figures or q.measure) and not unsure
         fact_res = None
@@ -404,6 +403,8 @@ class Answerer:
             have = {(f.get("report"), f.get("value"), f.get("unit")) for f in stated}
             figures += [f for f in quoted_figs if (f["report"], f["value"], f["unit"]) not in have]
 
+        if fact_res is None and not hits and len(q.bodies) >= 2 and q.operation == "compare" and not (q.figures or q.measure):
+            return self._what_to_compare(q)  # 「平潭和洪泽哪个好」: no passage answers it as asked either
         if fact_res is None and not hits:
             if wants_facts:
                 text = notes + [
@@ -655,6 +656,10 @@ class Answerer:
             for b in sorted(catalog.bodies)
         )
         return f"库中现有的报告：{bodies}。\n\n可以查询的内容：{figure_kinds()}"
+
+    def _what_to_compare(self, q: Query) -> Answer:
+        text = [f"您想比较{'、'.join(escape_md(b) for b in q.bodies)}的哪一项、哪一年？", f"可以比较的内容：{figure_kinds()}"]
+        return self._final(q, "clarify", text, [], ["问题没有说比较哪一项"])
 
     def _clarify(self, q: Query, catalog: Catalog, bodies: list[str]) -> Answer:
         items = "\n".join(
