@@ -27,6 +27,7 @@ from rag.retrieve import Hit, Retriever, store_signature
 from rag.textnumbers import (
     CHANGE_WORDS,
     asked_unit,
+    asks_stock,
     content_terms,
     insists_on_number,
     is_count_question,
@@ -423,6 +424,10 @@ class Answerer:
             if (fact_res is not None and (hits or quoted)) or (stated and hits)
             else ("figure" if fact_res is not None else "narrative")
         )
+        if kind == "figure" and not figures:
+            # every cell asked is printed so that it cannot be read one way (「898989」): no figure is
+            # given, the candidates are shown — the report does not say it legibly
+            kind = "not_found"
         if q.qualifiers and fact_res is not None and not hits and not stated:
             # 「网上提交的申请多少件」: neither table nor text counts that way — the figure asked is not
             # in the report; the overall count stays beside it for reference, not as the answer
@@ -585,7 +590,7 @@ class Answerer:
                     continue  # no Chinese content words (an English question): only the section it names
                 nums = stated_numbers(
                     h.passage.search_text or "", terms, None if any_of else unit, tuple(q.qualifiers),
-                    1 if unplaced or any_of else 2, any_of,
+                    1 if unplaced or any_of else 2, any_of, stock=asks_stock(q.norm),
                 )
                 rid = h.passage.report_id
                 if nums and (rid not in best or nums[0].score > best[rid][0][0].score):

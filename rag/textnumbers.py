@@ -82,9 +82,19 @@ def content_terms(norm: str, strip: list[str]) -> set[str]:
 CHANGE_WORDS = ("增加", "减少", "增长", "下降", "回落", "上升", "降低", "提高", "持平", "同比", "较上年", "较去年", "比上年")
 
 
+# A question about how many there are (a stock: 总数, 现有, 年底) is not answered by a count of what
+# changed (a flow: 关停2个, 新增3个) — 「新媒体账号总数」 is not 「关停…新媒体2个」.
+_STOCK = re.compile(r"总数|总量|一共有|共有|现有|年底|年末|目前|截至|截止|保有")
+_FLOW = re.compile(r"关停|关闭|注销|撤销|撤并|新增|新开通|开通|整合|清理|下线|减少|增加|取消|合并")
+
+
+def asks_stock(norm: str) -> bool:
+    return bool(_STOCK.search(norm))
+
+
 def stated_numbers(
     text: str, terms: set[str], unit: str | None, must: tuple[str, ...] = (), need: int = 2,
-    any_of: tuple[str, ...] = (),
+    any_of: tuple[str, ...] = (), stock: bool = False,
 ) -> list[StatedNumber]:
     """Every number of `text` (simplified) in the asked unit whose clause shares content words
     with the question (`need`, or all of them when the question has fewer) and holds every `must`
@@ -110,6 +120,8 @@ def stated_numbers(
                     continue
                 if any_of and not any(w in clause for w in any_of):
                     continue
+                if stock and _FLOW.search(clause[: m.start()]):
+                    continue  # a change, not how many there are
                 score = 3 * near + len(terms & sent_terms)
                 out.append(
                     StatedNumber(float(m.group(1)), u, bool(m.group(2)), sent.strip(), m.group(0), score, near >= need)

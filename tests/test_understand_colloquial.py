@@ -154,3 +154,21 @@ def test_a_sum_over_subordinate_bodies_is_not_the_named_bodys_own_figure(scope):
     q = understand(f"洪泽区2024年{scope}收到多少信息公开申请", CAT)
     assert q.not_tabulated and not q.figures
     assert not understand("洪泽区2024年一共收到多少信息公开申请", CAT).not_tabulated
+
+
+@pytest.mark.parametrize("how", ["一般咋处理的", "都是怎么处理的", "通常如何办理的", "主要是怎样答复的"])
+def test_how_requests_are_handled_is_the_breakdown_of_outcomes(how):
+    q = understand(f"洪泽区2024年的信息公开申请{how}", CAT)
+    assert [(f.table, f.row) for f in q.figures] == [("三", "handled_total")] and q.operation == "breakdown"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "stated"),
+    [("先后关停未进行规范管理的政务新媒体2个。", False), ("全区现有政务新媒体账号35个。", True), ("新增政务新媒体3个。", False)],
+)
+def test_a_stock_is_not_answered_by_a_count_of_changes(sentence, stated):
+    from rag.textnumbers import asks_stock, content_terms, stated_numbers
+
+    norm = normalize_question("全区政务新媒体账号总数有几个")
+    nums = stated_numbers(sentence, content_terms(norm, []), "个", need=1, stock=asks_stock(norm))
+    assert bool(nums) == stated
