@@ -251,6 +251,40 @@ class VectorStore:
             VectorHit(i, 1.0 - float(d), dict(m or {})) for i, d, m in zip(ids, dists, metas, strict=True)
         ]
 
+    def query_exact(
+        self, embedding: np.ndarray | list[float], ids: Sequence[str], k: int = 10
+    ) -> list[VectorHit] | None:
+        """The `k` passages among `ids` nearest to the query vector, scored exactly: their stored
+        vectors fetched by id (`collection.get`) and the cosine similarity computed here, the same
+        score `query` gives (1 - Chroma's cosine distance). For a small, known set of passages
+        (one report's) this costs a few ms where a filtered HNSW query costs hundreds at 10^5
+        passages. Ids without a vector are skipped (a filtered `query` could not find them either).
+        None when the vectors cannot be read (the caller falls back to `query`, which degrades)."""
+        if k <= 0 or not ids:
+            return []
+        if self._unusable_since and time.monotonic() - self._unusable_since < self.reopen_after_s:
+            return []  # known broken (see query): lexical results alone until the next try
+        try:
+            got = self.collection.get(ids=list(dict.fromkeys(ids)), include=["embeddings", "metadatas"])
+        except Exception as exc:  # noqa: BLE001 - stale or damaged handle: query() reopens or degrades
+            log.warning("Chroma get by id failed (%s: %s); using the filtered query", type(exc).__name__, exc)
+            return None
+        found = list(got.get("ids") or [])
+        vecs = got.get("embeddings")
+        if not found or vecs is None or len(vecs) != len(found):
+            return [] if not found else None
+        mat = np.asarray(vecs, dtype=np.float32).reshape(len(found), -1)
+        q = np.asarray(embedding, dtype=np.float32).reshape(-1)
+        if mat.shape[1] != q.shape[0]:
+            return None  # another model's collection: not ours to score
+        with np.errstate(all="ignore"):
+            norms = np.linalg.norm(mat, axis=1) * (float(np.linalg.norm(q)) or 1.0)
+            sims = (mat @ q) / np.where(norms > 0, norms, 1.0)
+        sims = np.nan_to_num(sims, nan=-1.0, posinf=-1.0, neginf=-1.0)
+        metas = got.get("metadatas") or [{}] * len(found)
+        order = np.argsort(-sims, kind="stable")[:k]
+        return [VectorHit(found[i], float(sims[i]), dict(metas[i] or {})) for i in order]
+
     def _reopen_checked(self) -> None:
         """reload(), but an embedded folder whose persisted index is damaged is not opened in this
         process (its native reader can crash it): raises instead, and the old handle stays."""
