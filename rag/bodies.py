@@ -840,7 +840,8 @@ def _resolve(h: _Hit, fixed: list[str], out: BodyMatch, idx: BodyIndex) -> None:
 _LIST_SEP = set("和与跟及,、同")
 _PLACE_TOKEN = re.compile(r"^[\u4e00-\u9fff]{1,8}(?:省|市|县|区|州|盟|旗|局|厅|委|镇|乡|街道)$")
 _EN_PLACE = re.compile(
-    r"\b([A-Z][a-z]+(?:'[a-z]+)?)(?:'s\b|\s+(?:County|City|District|Province|Municipality|Prefecture)\b)"
+    r"\b([A-Z][a-z]+(?:'[a-z]+)?)(?:'s\b|\s+(?:County|City|District|Province|Municipality|Prefecture|"
+    r"[Mm]unicipal|[Cc]ounty|[Cc]ity|[Dd]istrict|[Pp]rovincial|[Gg]overnment)\b)"
     r"|\b(?:in|of|for|did|does|do|has|had)\s+([A-Z][a-z]{3,}(?:'[a-z]+)?)\b"
 )
 _EN_NOT_PLACE = {

@@ -130,9 +130,13 @@ class CompareOps:
             out.derived(None, total, present[0].unit, arith)
             out.line(f"合计 {arith} = **{fmt_num(total)}{present[0].unit}**。")
             if top.value != low.value:
-                out.line(
-                    f"{top.report.body}（{fmt_num(top.value)}{top.unit}）多于{low.report.body}（{fmt_num(low.value)}{low.unit}）。"
-                )
+                line = f"{top.report.body}（{fmt_num(top.value)}{top.unit}）多于{low.report.body}（{fmt_num(low.value)}{low.unit}）"
+                if len(present) == 2:  # two bodies compared: by how much
+                    gap = top.value - low.value
+                    arith = f"{fmt_num(top.value)}−{fmt_num(low.value)}"
+                    out.derived(None, gap, top.unit, arith)
+                    line += f"，相差 {arith} = **{fmt_num(gap)}{top.unit}**"
+                out.line(line + "。")
             else:
                 out.line("两者相同。")
 

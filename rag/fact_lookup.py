@@ -34,10 +34,11 @@ class LookupOps:
                             related.append(out.phrase(cv))
                 related += self._context_cells(rf, fig.table, fig.row, col, asked, out)
         line = f"{self._who(rf)}" + "，".join(segs) + "。"
+        # the two lawsuit rows add up to 行政诉讼; a 复议 is a different thing and is never added to them
         t4 = [
             self.book.get(rf, f.table, f.row, self.columns(q, f, tpl)[0])
             for f in q.figures
-            if f.table == "四"
+            if f.table == "四" and f.row != "review"
         ]
         t4 = [cv for cv in t4 if not cv.missing]
         if len(t4) >= 2 and len({cv.column for cv in t4}) == 1 and any(cv.undecidable for cv in t4):

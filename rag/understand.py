@@ -183,7 +183,7 @@ _NARRATIVE = re.compile(
 )
 _COUNTISH = re.compile(r"多少|几件|几个|几次|几项|数量|数目|件数|\d+件|how many|number of|count")
 _GRANTED_PARTIAL = re.compile(
-    r"(?<!部分)(?<!不予)(?<!不)公开(?:和|与|及|或|以及|加|加上|跟|同|还有|,)部分公开|全部或部分公开|granted (?:and|or) partial"
+    r"(?<!部分)(?<!不予)(?<!不)公开(?:和|与|及|或|以及|加|加上|跟|同|还有|,)部分公开|全部或部分公开|granted (?:and|or) partial|(?:in full or in part|fully or partially|in whole or in part)"
 )
 _LOOKUP = re.compile(r"查信息|查询信息|要信息|获取信息|申请公开|applicants?|requesters?")
 _BY_APPLICANT = re.compile(r"谁提|谁申请|谁提出|哪些人|什么人|哪类申请人|申请人(?:是|有)?(?:谁|哪些)|who (?:filed|made|submitted|asked)")

@@ -172,3 +172,15 @@ def test_a_stock_is_not_answered_by_a_count_of_changes(sentence, stated):
     norm = normalize_question("全区政务新媒体账号总数有几个")
     nums = stated_numbers(sentence, content_terms(norm, []), "个", need=1, stock=asks_stock(norm))
     assert bool(nums) == stated
+
+
+@pytest.mark.parametrize("org", ["municipal government", "county government", "district government", "Municipal Government"])
+def test_an_english_place_the_store_lacks_is_reported_missing(org):
+    q = understand(f"How many requests did the Nanjing {org} receive in 2024?", CAT)
+    assert q.unknown_bodies and not q.bodies, (q.unknown_bodies, q.bodies)
+
+
+@pytest.mark.parametrize("words", ["granted in full or in part", "granted fully or partially", "disclosed in whole or in part"])
+def test_english_granted_or_partial_share_is_the_disclosure_rate(words):
+    q = understand(f"What share of Pingtan's 2022 requests were {words}?", CAT)
+    assert q.measure == "disclosure_rate"
