@@ -214,6 +214,25 @@ _REVIEW = re.compile(rf"行政复议(?:案件)?{_END}{{0,4}}?(\d+)件")
 _SUIT = re.compile(rf"行政诉讼(?:案件)?{_END}{{0,4}}?(\d+)件")
 
 
+def _received_vs_table(
+    quote: str, printed: float, new: float, carried: float | None, col: str, label: str = ""
+) -> Violation:
+    """R7: the narrative's count of requests received against table 三's 本年新收 (one column); a
+    text figure equal to 新收 + 上年结转 is a different basis, said so."""
+    extra = ""
+    if carried is not None and printed == new + carried:
+        extra = f"；正文数字等于本年新收{_fmt(new)} + 上年结转{_fmt(carried)}，应为统计口径不同"
+    what = f"表三本年新收申请（{label}）为" if label else "表三本年新收申请总计为"
+    return Violation(
+        "R7_text_table",
+        f"正文称「{quote}」，{what}{_fmt(new)}件{extra}",
+        [("三", "new", col), ("三", "carried_in", col)],
+        printed,
+        new,
+        severity="info",
+    )
+
+
 def _sentence(text: str, start: int, end: int) -> str:
     a = max(text.rfind(p, 0, start) for p in "。；\n") + 1
     ends = [i for i in (text.find(p, end) for p in "。；\n") if i >= 0]
@@ -252,20 +271,7 @@ def text_vs_table(text: str, facts: list[Fact]) -> list[Violation]:
         if new is None or fig == new or ("new", fig) in seen:
             continue
         seen.add(("new", fig))
-        quote = _sentence(narrative, m.start(), m.end())
-        extra = ""
-        if carried is not None and fig == new + carried:
-            extra = f"；正文数字等于本年新收{_fmt(new)} + 上年结转{_fmt(carried)}，应为统计口径不同"
-        out.append(
-            Violation(
-                "R7_text_table",
-                f"正文称「{quote}」，表三本年新收申请总计为{_fmt(new)}件{extra}",
-                [("三", "new", "total"), ("三", "carried_in", "total")],
-                fig,
-                new,
-                severity="info",
-            )
-        )
+        out.append(_received_vs_table(_sentence(narrative, m.start(), m.end()), fig, new, carried, "total"))
     for m in _RECEIVED.finditer(narrative):
         # 「涉及自然人72件、商业企业3件」 in a 收到 sentence: each applicant column against its cell
         if "申请" not in m.group(1) and not m.group(3):
@@ -278,19 +284,7 @@ def text_vs_table(text: str, facts: list[Fact]) -> list[Violation]:
                 continue
             afig = int(am.group(1))
             seen.add((col, afig))
-            extra = ""
-            if ccar is not None and afig == cnew + ccar:
-                extra = f"；正文数字等于本年新收{_fmt(cnew)} + 上年结转{_fmt(ccar)}，应为统计口径不同"
-            out.append(
-                Violation(
-                    "R7_text_table",
-                    f"正文称「{sentence}」，表三本年新收申请（{label}）为{_fmt(cnew)}件{extra}",
-                    [("三", "new", col), ("三", "carried_in", col)],
-                    afig,
-                    cnew,
-                    severity="info",
-                )
-            )
+            out.append(_received_vs_table(sentence, afig, cnew, ccar, col, label))
     granted, partial = cell(("三", "granted", "total")), cell(("三", "partial", "total"))
     for m in _GRANTED_PARTIAL.finditer(narrative):
         fig = int(m.group(1))

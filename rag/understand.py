@@ -172,7 +172,7 @@ _BREAKDOWN = re.compile(
 )
 _SUM_STRONG = re.compile(r"一共|总共|合计|加起来|加在一起|总和|共计|合起来|in total|altogether|combined")
 _EACH = re.compile(r"各(?:是|有|为|自|多少|几)|分别")
-_SUM = re.compile(r"一共|合计|总共|加起来|加在一起|总和|共计|合起来|总数|in total|altogether|combined|sum")
+_SUM = re.compile(_SUM_STRONG.pattern + r"|总数|sum")  # 总数 may be a column's name (对外公开总数量)
 _LIST = re.compile(
     r"有哪些报告|哪些报告|哪些年报|哪些地方|哪些机关|哪些单位|收录|列出|列表|清单|which reports|list\b"
 )

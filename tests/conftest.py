@@ -77,3 +77,14 @@ def db_url(request, tmp_path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'facts.sqlite3'}"
     return request.getfixturevalue("pg_server").create_database()
+
+
+@pytest.fixture(scope="module")
+def server():
+    """A scripted OpenAI-compatible server on loopback (tests/llm_scripted.py), one per test module."""
+    import langchain_openai  # noqa: F401 - imported once here, not inside the first test's timeout
+    from llm_scripted import Scripted
+
+    s = Scripted().start()
+    yield s
+    s.stop()

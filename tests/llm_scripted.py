@@ -141,3 +141,4 @@ def _chunk(model: str, delta: dict, finish: str | None = None) -> str:
         "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
     }
     return f"data: {json.dumps(data, ensure_ascii=False)}\n\n"
+

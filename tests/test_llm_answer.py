@@ -11,7 +11,6 @@ import sys
 from dataclasses import replace
 
 import pytest
-from llm_scripted import Scripted
 
 from nianbao import settings as settings_mod
 from nianbao.settings import PROJECT_ROOT, Settings
@@ -49,15 +48,6 @@ def answerer(home):
     a = Answerer(home[1])
     a.warm()
     return a
-
-
-@pytest.fixture(scope="module")
-def server():
-    import langchain_openai  # noqa: F401 - imported here, not inside a test's timeout
-
-    s = Scripted().start()
-    yield s
-    s.stop()
 
 
 @pytest.fixture

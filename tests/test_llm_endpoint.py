@@ -8,7 +8,7 @@ import socket
 import time
 
 import pytest
-from llm_scripted import Reply, Scripted
+from llm_scripted import Reply
 from test_llm_guard import CITES, passage
 
 from nianbao import settings as settings_mod
@@ -22,15 +22,6 @@ TIMEOUT = 1.5
 QUESTION = "衡山县2023年依申请公开的情况和存在的问题？"
 NOTE = "报告表格不区分「网上」，表中只有合计数（如下）。"
 DETERMINISTIC = f"{NOTE}\n\n**本年新收申请21件**[1]，予以公开10件[2]。\n\n衡山县人民政府2023年报告写道[3]：\n\n> 一是政务公开培训不够深入"
-
-
-@pytest.fixture(scope="module")
-def server():
-    import langchain_openai  # noqa: F401 - imported once here, not inside the first test's timeout
-
-    s = Scripted().start()
-    yield s
-    s.stop()
 
 
 @pytest.fixture
