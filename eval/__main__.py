@@ -78,6 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="with --scale: lexical backend (NIANBAO_LEXICAL)",
     )
+    ben.add_argument(
+        "--parallel", action="store_true", help="with --scale: write facts and vectors in two processes at once"
+    )
     lo = sub.add_parser("load", help="bounded loopback load test of POST /api/ask (p95, req/s, errors)")
     lo.add_argument("--users", type=int, default=50)
     lo.add_argument("--seconds", type=float, default=60)
@@ -106,7 +109,9 @@ def main(argv: list[str] | None = None) -> int:
         from eval.synth.render import LAYOUTS
 
         layouts = args.layouts or list(LAYOUTS)
-        reports = generate_reports(args.n, args.seed, args.violations, layouts, args.noise, args.variants)
+        reports = generate_reports(
+            args.n, seed=args.seed, violations=args.violations, layouts=layouts, noise=args.noise, variants=args.variants
+        )
         counts = write_corpus(args.out, reports, qa_seed=args.seed, progress=True)
         print(
             f"wrote {len(reports)} reports to {args.out}/reports, truth to {args.out}/truth, "

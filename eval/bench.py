@@ -296,7 +296,8 @@ def main_scale(args, out: Path) -> int:  # noqa: ANN001
         work = Path(tmp.name)
     try:
         lexical = getattr(args, "lexical", None)
-        result = run_scale(args.sizes, work, args.seed, args.per_kind, args.backend, lexical)
+        parallel = getattr(args, "parallel", False)
+        result = run_scale(args.sizes, work, args.seed, args.per_kind, args.backend, lexical, parallel)
     finally:
         if tmp is not None:
             tmp.cleanup()

@@ -22,6 +22,7 @@ an existing store (the schema-v7 fill, then a full rebuild).
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import random
@@ -63,72 +64,135 @@ def _settings(home: Path, db_url: str | None, chroma_url: str | None, lexical: s
 
 
 def build(
-    size: int, home: Path, seed: int, db_url: str | None, chroma_url: str | None, lexical: str | None = None
+    size: int,
+    home: Path,
+    seed: int,
+    db_url: str | None,
+    chroma_url: str | None,
+    lexical: str | None = None,
+    part: str = "all",
 ) -> dict:
-    """Generate and store `size` reports; returns timings and sizes. Writes qa.jsonl in home."""
-    from eval.synth import generate_reports
-    from eval.synth.qa import make_questions
+    """Generate and store `size` reports; returns timings and sizes. Writes qa.jsonl in home.
+
+    Reports are generated one at a time (eval.synth.iter_reports), so memory does not grow with
+    `size`. `part` = sql (facts, passages, BM25), vectors (Chroma) or all: run_scale(parallel=True)
+    runs the two parts in two processes at once, each generating the same reports from `seed`."""
+    from eval.synth.corpus import iter_reports
     from eval.synthstore import parsed_from_synth
     from ingest.pipeline import passage_id
     from rag.stores import open_stores
 
-    out: dict = {"size": size}
-    t0 = time.perf_counter()
-    reports = generate_reports(size, seed=seed, violations=0.1)
-    out["generate_s"] = round(time.perf_counter() - t0, 1)
-    rng = random.Random(seed)
-    qa = make_questions(rng.sample(reports, min(QUESTIONS_FROM, len(reports))), rng, per_report=1)
+    do_sql, do_vec = part in ("all", "sql"), part in ("all", "vectors")
+    out: dict = {"size": size, "part": part}
     home.mkdir(parents=True, exist_ok=True)
-    with open(home / "qa.jsonl", "w", encoding="utf-8") as f:
-        for q in qa:
-            f.write(json.dumps(q, ensure_ascii=False) + "\n")
-
     settings = _settings(home, db_url, chroma_url, lexical)
-    stores = open_stores(settings)
-    dim = stores.embedder.dim
-    sql_s = vec_s = 0.0
-    n_passages = n_facts = 0
-    for i in range(0, len(reports), 200):
-        chunk = [parsed_from_synth(r) for r in reports[i : i + 200]]
+    if part == "all":
+        stores = open_stores(settings)
+        facts, vectors, bm25, dim = stores.facts, stores.vectors, stores.bm25, stores.embedder.dim
+    else:  # each part opens only its own store: two processes never open one embedded Chroma
+        from rag.bm25 import BM25Index
+        from rag.embeddings import get_embedder
+        from rag.factstore import FactStore
+        from rag.vectorstore import VectorStore
+
+        stores = None
+        facts = FactStore(settings.db_url) if do_sql else None
+        bm25 = BM25Index(settings=settings) if do_sql else None
+        embedder = get_embedder(settings) if do_vec else None
+        vectors = VectorStore(settings, embedder=embedder.name) if do_vec else None
+        dim = embedder.dim if embedder else 0
+    rng = random.Random(seed)
+    sample: list = []  # reservoir: the reports the timed questions are drawn from
+    gen_s = sql_s = vec_s = 0.0
+    n_passages = n_facts = done = 0
+    stream = iter_reports(size, seed=seed, violations=0.1)
+    while done < size:
+        t = time.perf_counter()
+        reps = list(itertools.islice(stream, 200))
+        if not reps:
+            break
+        chunk = [parsed_from_synth(r) for r in reps]
         ids = [[passage_id(p.report_id, x) for x in p.passages] for p in chunk]
-        t = time.perf_counter()
-        with stores.facts.engine.begin() as conn:
-            for p, pids in zip(chunk, ids, strict=True):
-                stores.facts.replace_report(p, pids, conn=conn)
-        sql_s += time.perf_counter() - t
-        flat = [pid for pids in ids for pid in pids]
-        metas = [
-            {"report_id": p.report_id, "body": p.meta.body, "year": int(p.meta.year), "section": x.section}
-            for p in chunk
-            for x in p.passages
-        ]
-        docs = [x.search_text for p in chunk for x in p.passages]
-        t = time.perf_counter()
-        stores.vectors.add(flat, standin_vectors(flat, dim), metas, documents=docs)
-        vec_s += time.perf_counter() - t
-        n_passages += len(flat)
+        gen_s += time.perf_counter() - t
+        for r in reps:
+            done += 1
+            if len(sample) < QUESTIONS_FROM:
+                sample.append(r)
+            elif (j := rng.randrange(done)) < QUESTIONS_FROM:
+                sample[j] = r
+        if do_sql:
+            t = time.perf_counter()
+            with facts.engine.begin() as conn:
+                for p, pids in zip(chunk, ids, strict=True):
+                    facts.replace_report(p, pids, conn=conn)
+            sql_s += time.perf_counter() - t
+        if do_vec:
+            flat = [pid for pids in ids for pid in pids]
+            metas = [
+                {
+                    "report_id": p.report_id,
+                    "body": p.meta.body,
+                    "year": int(p.meta.year),
+                    "section": x.section,
+                }
+                for p in chunk
+                for x in p.passages
+            ]
+            t = time.perf_counter()
+            vectors.add(flat, standin_vectors(flat, dim), metas)  # as ingest: no documents in Chroma
+            vec_s += time.perf_counter() - t
+        n_passages += sum(len(x) for x in ids)
         n_facts += sum(len(p.facts) for p in chunk)
-        if (i // 200) % 50 == 0:
-            print(f"  stored {i + len(chunk)}/{size} reports", file=sys.stderr, flush=True)
-    bm25_s = None  # NIANBAO_LEXICAL=sql: the SQL lexical index was written with the passages
-    if settings.lexical != "sql":
-        t = time.perf_counter()
-        stores.bm25.rebuild(stores.facts.passage_search_texts())
-        bm25_s = round(time.perf_counter() - t, 1)
-    out.update(
-        reports=size,
-        facts=n_facts,
-        passages=n_passages,
-        sql_store_s=round(sql_s, 1),
-        sql_reports_per_s=round(size / sql_s, 1),
-        vectors_s=round(vec_s, 1),
-        vectors_per_s=round(n_passages / vec_s, 1),
-        lexical=settings.lexical,
-        bm25_rebuild_s=bm25_s,
-        build_rss_mib=rss_mib()[1],
-    )
-    stores.close()
+        if (done // 200) % 50 == 1:
+            print(f"  {part}: stored {done}/{size} reports", file=sys.stderr, flush=True)
+    out.update(reports=done, facts=n_facts, passages=n_passages, generate_s=round(gen_s, 1))
+    if do_sql:
+        from eval.synth.qa import make_questions
+
+        qa = make_questions(sample, random.Random(seed), per_report=1) + ranking_questions(sample, seed)
+        with open(home / "qa.jsonl", "w", encoding="utf-8") as f:
+            for q in qa:
+                f.write(json.dumps(q, ensure_ascii=False) + "\n")
+        out.update(
+            sql_store_s=round(sql_s, 1), sql_reports_per_s=round(done / sql_s, 1), lexical=settings.lexical
+        )
+        out["bm25_rebuild_s"] = (
+            None  # NIANBAO_LEXICAL=sql: the SQL lexical index was written with the passages
+        )
+        if settings.lexical != "sql":
+            t = time.perf_counter()
+            bm25.rebuild(facts.passage_search_texts())
+            out["bm25_rebuild_s"] = round(time.perf_counter() - t, 1)
+    if do_vec:
+        out.update(vectors_s=round(vec_s, 1), vectors_per_s=round(n_passages / vec_s, 1))
+    out["build_rss_mib"] = rss_mib()[1]
+    if stores is not None:
+        stores.close()
     return out
+
+
+# Rankings over every body of a year, several figures and both directions: the one kind whose SQL
+# touches every report of a year (FactBook.rank), so it gets more than the generator's one form.
+RANKINGS = (
+    "{y}年哪个单位作出的行政处罚决定最多？",
+    "{y}年哪个机关收到的政府信息公开申请最多？",
+    "{y}年哪个单位的行政复议最少？",
+    "{y}年不予公开最多的是哪个单位？",
+    "{y}年哪个单位被提起行政诉讼最多？",
+    "{y}年哪个单位的行政许可最多？",
+)
+
+
+def ranking_questions(sample: list, seed: int) -> list[dict]:
+    """Ranking questions for the years of the sampled reports (latency only: no expected values,
+    the sample is not the whole year)."""
+    rng = random.Random(seed + 7)
+    years = sorted({r.year for r in sample})
+    return [
+        {"id": f"ranking-{y}-{i}", "kind": "figure", "question": form.format(y=y), "qtype": "ranking"}
+        for y in years
+        for i, form in enumerate(rng.sample(RANKINGS, 3))
+    ]
 
 
 def answer(
@@ -224,6 +288,19 @@ def store_mib(home: Path) -> dict:
     }
 
 
+def _start_phase(args: list[str], env: dict) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "eval.scalebench", *args], env=env, stdout=subprocess.PIPE, text=True
+    )
+
+
+def _finish_phase(proc: subprocess.Popen) -> dict:
+    out, _ = proc.communicate()
+    if proc.returncode != 0:
+        raise subprocess.CalledProcessError(proc.returncode, proc.args)
+    return json.loads(out.strip().splitlines()[-1])
+
+
 def _phase(args: list[str], env: dict) -> dict:
     """Run one phase in a fresh interpreter; its last stdout line is the JSON result."""
     r = subprocess.run(
@@ -243,6 +320,7 @@ def run_scale(
     per_kind: int = 20,
     backend: str = "sqlite",
     lexical: str | None = None,
+    parallel: bool = False,
 ) -> dict:
     from eval.bench import machine
 
@@ -269,7 +347,13 @@ def run_scale(
             common += ["--lexical", lexical or ""]
             t0 = time.perf_counter()
             print(f"scale {backend} {size}: building", file=sys.stderr, flush=True)
-            r = _phase(["build", "--size", str(size), *common], env)
+            if parallel:  # facts and vectors written at once, by two processes (one a core)
+                vec = _start_phase(["build", "--part", "vectors", "--size", str(size), *common], env)
+                r = _phase(["build", "--part", "sql", "--size", str(size), *common], env)
+                r.update({k: v for k, v in _finish_phase(vec).items() if k.startswith("vectors")})
+                r["build_parallel"] = True
+            else:
+                r = _phase(["build", "--size", str(size), *common], env)
             print(f"scale {backend} {size}: answering", file=sys.stderr, flush=True)
             r["answer"] = _phase(["answer", "--per-kind", str(per_kind), *common], env)
             r["store_mib"] = store_mib(home)
@@ -336,11 +420,12 @@ def _main(argv: list[str]) -> int:
     p.add_argument("--db-url", default="")
     p.add_argument("--chroma-url", default="")
     p.add_argument("--lexical", default="", help="sql | bm25s (default: NIANBAO_LEXICAL)")
+    p.add_argument("--part", choices=["all", "sql", "vectors"], default="all", help="build: what to write")
     a = p.parse_args(argv)
     home, db, ch = Path(a.home), a.db_url or None, a.chroma_url or None
     lex = a.lexical or None
     if a.phase == "build":
-        res = build(a.size, home, a.seed, db, ch, lex)
+        res = build(a.size, home, a.seed, db, ch, lex, a.part)
     elif a.phase == "lexical-index":
         res = lexical_index(home, db)
     else:

@@ -16,9 +16,11 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from nianbao.settings import INGEST_LOCK
+
 log = logging.getLogger(__name__)
 
-LOCK_NAME = "ingest.lock"
+LOCK_NAME = INGEST_LOCK  # one name for writers (here) and readers (rag.vectorstore)
 
 
 class IngestBusy(RuntimeError):

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from tqdm import tqdm
 
@@ -35,7 +35,6 @@ from ingest.lock import ingest_lock
 from ingest.validate import cross_year
 from nianbao.types import ParsedReport, Passage, RejectedFile, Violation
 from rag import lexical
-from rag.factstore import facts as facts_table
 from rag.factstore import reports as reports_table
 from rag.health import check_sql, check_writable, store_error_from
 from rag.stores import Stores, open_stores
@@ -346,7 +345,7 @@ class Ingestor:
                 # owed until rerun_cross_year clears it, in this same transaction as the report
                 pending.mark(conn, {parsed.meta.body, *old_bodies})
                 touched = True
-                st.vectors.add(ids, vectors, metas, documents=texts)
+                st.vectors.add(ids, vectors, metas)  # passage text is read from SQL only, never from Chroma
         except BaseException:
             if touched:
                 keep = set(old_ids)
@@ -398,7 +397,7 @@ class Ingestor:
             metas = [
                 {"report_id": p.report_id, "body": p.body, "year": p.year, "section": p.section} for p in rows
             ]
-            st.vectors.add([p.id for p in rows], vecs, metas, documents=[p.search_text for p in rows])
+            st.vectors.add([p.id for p in rows], vecs, metas)
         orphans = sorted(have - want)
         if orphans:
             st.vectors.delete(orphans)
@@ -477,17 +476,7 @@ class Ingestor:
                 v.rule = v.rule or R5
             found.append((r.id, items))
         with facts.engine.begin() as conn:
-            for rid, f in updates:
-                conn.execute(
-                    update(facts_table)
-                    .where(
-                        facts_table.c.report_id == rid,
-                        facts_table.c.table_no == f.table,
-                        facts_table.c.row == f.row,
-                        facts_table.c.col == f.column,
-                    )
-                    .values(value=f.value, uncertain=f.uncertain, note=f.note)
-                )
+            facts.update_facts(conn, updates)
             for rule in CROSS_YEAR_RULES:
                 facts.delete_violations(rule, conn, report_ids=[r.id for r in group])
             for rid, items in found:

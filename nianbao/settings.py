@@ -109,6 +109,11 @@ def get_settings() -> Settings:
     return _current
 
 
+# The home's ingest lock file (ingest.lock: flock by every writer, holder's pid inside); rag reads
+# it to tell a store being written by another process from a damaged one.
+INGEST_LOCK = "ingest.lock"
+
+
 def configure(**overrides) -> Settings:
     """Replace settings (e.g. from CLI flags or tests). `home` may be str or Path."""
     global _current

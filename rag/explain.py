@@ -28,9 +28,18 @@ def _figure(table: str, row: str, column: str | None) -> str:
     return f"表{table}「{name}{'·' + col.label if col and column not in ('total', None) else ''}」"
 
 
+SHOW_BODIES = 12  # a ranking over a whole store names every body: list a few and count the rest
+
+
+def _bodies(bodies: list[str]) -> str:
+    if len(bodies) <= SHOW_BODIES:
+        return "、".join(bodies)
+    return f"{'、'.join(bodies[:5])}等{len(bodies)}个机关"
+
+
 def explain_plan(q) -> str:  # noqa: ANN001 - rag.query.Query (imported lazily by it)
     lines = []
-    lines.append(f"- 机关：{'、'.join(q.bodies) if q.bodies else '未指明'}"
+    lines.append(f"- 机关：{_bodies(q.bodies) if q.bodies else '未指明'}"
                  + (f"（不明确：{'、'.join(q.ambiguous_bodies)}）" if q.ambiguous_bodies else "")
                  + (f"（库中没有：{'、'.join(q.unknown_bodies)}）" if q.unknown_bodies else ""))
     lines.append(f"- 年份：{'、'.join(str(y) for y in q.years) if q.years else '未指明'}")

@@ -13,11 +13,13 @@ from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, case, func, literal, null, or_, select
+from sqlalchemy import func, select, true
+from sqlalchemy.engine import Connection
 
 from nianbao import template as T
 from rag.factstore import FactStore, ReportRow, StoredFact, StoredViolation
 from rag.factstore import facts as facts_table
+from rag.factstore import figures as figures_table
 from rag.factstore import reports as reports_table
 from rag.factstore import violations as violations_table
 
@@ -157,7 +159,7 @@ class LazyFacts(Mapping[str, ReportFacts]):
 
 @dataclass
 class Ranking:
-    """One figure across the chosen reports of a year, ranked by SQL (GROUP BY over ix_facts_rank).
+    """One figure across the chosen reports of a year, ranked by SQL (an index walk of the figures table).
 
     `top` holds the first `limit` figures as FactBook.get() reads them (so they cite and explain
     like any other figure); counts cover every report in scope."""
@@ -322,31 +324,30 @@ class FactBook:
         """One figure ranked over the chosen reports of `year` (all, or `bodies`), in SQL.
 
         The value is what get() gives: the printed cell, or for a group row of table 三 the sum
-        of its children (undecidable when a child is); ties go by body name. Only the reports of
-        `top` and `undecidable` are loaded."""
+        of its children (undecidable when a child is); ties go by body name. Read from the
+        figures table by ix_figures_rank: the first `limit` of each template are an index walk,
+        the counts an index-only scan, and only the reports of `top` and `undecidable` are loaded."""
         year = int(year)
         templates, n_reports = self._templates(year, bodies)
         best: list[tuple[float, str, str]] = []  # (value, body, report id)
         unknown: list[tuple[str, str]] = []
         with_value = n_undecidable = 0
+        fz = figures_table
         with self.store.engine.connect() as c:
             for tpl in templates:
-                value, base = self._value_query(table, row, year, column, tpl, bodies)
-                sub = base.subquery()
-                v = sub.c.value
-                order = (v.asc() if ascending else v.desc(), sub.c.body.asc())
-                top = (
-                    select(sub.c.report_id, sub.c.body, v).where(v.is_not(None)).order_by(*order).limit(limit)
-                )
-                best += [(r.value, r.body, r.report_id) for r in c.execute(top)]
-                und = select(sub.c.report_id, sub.c.body).where(v.is_(None), sub.c.present > 0)
-                unknown += [(r.body, r.report_id) for r in c.execute(und.order_by(sub.c.body).limit(limit))]
-                counts = select(
-                    func.count(v), func.count(case((and_(v.is_(None), sub.c.present > 0), 1)))
-                ).select_from(sub)
-                a, b = c.execute(counts).one()
+                col = column or default_column(table, row, tpl)
+                scope = [
+                    fz.c.year == year, fz.c.table_no == table, fz.c.row == row, fz.c.col == col,
+                    fz.c.chosen == true(), fz.c.template == tpl,
+                ]  # fmt: skip
+                if bodies is not None:
+                    scope.append(fz.c.body.in_(bodies))
+                best += _top(c, scope, limit, ascending)
+                und = select(fz.c.report_id, fz.c.body).where(*scope, fz.c.value.is_(None))
+                unknown += [(r.body, r.report_id) for r in c.execute(und.order_by(fz.c.body).limit(limit))]
+                a, n = c.execute(select(func.count(fz.c.value), func.count()).where(*scope)).one()
                 with_value += int(a)
-                n_undecidable += int(b)
+                n_undecidable += int(n) - int(a)
         best.sort(key=lambda t: ((t[0] if ascending else -t[0]), t[1]))
         best = best[:limit]
         unknown = sorted(unknown)[:limit]
@@ -389,48 +390,6 @@ class FactBook:
             q = select(reports_table).where(reports_table.c.id.in_(ids))
             return [FactStore._report_row(r) for r in c.execute(q).mappings()]
 
-    def _value_query(
-        self, table: str, row: str, year: int, column: str | None, tpl: str, bodies: list[str] | None
-    ):  # noqa: ANN202 - (value column, Select with report_id, body, value, present)
-        """Per chosen report of template `tpl`: the figure's value as get() computes it."""
-        f, r = facts_table, reports_table
-        col = column or default_column(table, row, tpl)
-        meta = T.row(table, row)
-        children = [c.code for c in T.t3_children(row, tpl)] if table == "三" and meta.group else []
-        where = [
-            f.c.year == year,
-            f.c.table_no == table,
-            f.c.row.in_([row, *children]),
-            f.c.col == col,
-            r.c.chosen,
-            r.c.template == tpl,
-        ]
-        if bodies is not None:
-            where.append(r.c.body.in_(bodies))
-        base = select(f.c.report_id, f.c.body).join(r, r.c.id == f.c.report_id).where(*where)
-        if not children:
-            q = base.add_columns(f.c.value.label("value"), literal(1).label("present"))
-            return q.selected_columns.value, q
-        is_row, is_child = f.c.row == row, f.c.row.in_(children)
-        printed_n = func.count(case((is_row, 1)))
-        printed_v = func.max(case((is_row, f.c.value)))
-        printed_computed = func.max(case((and_(is_row, f.c.computed), 1), else_=0))
-        child_n = func.count(case((is_child, 1)))
-        child_null = func.count(case((and_(is_child, f.c.value.is_(None)), 1)))
-        child_sum = func.sum(case((is_child, f.c.value)))
-        value = case(
-            (and_(printed_n > 0, or_(printed_computed == 0, child_n == 0)), printed_v),
-            (child_n > 0, case((child_null > 0, null()), else_=child_sum)),
-            else_=null(),
-        )
-        q = (
-            select(f.c.report_id, f.c.body, value.label("value"), (printed_n + child_n).label("present"))
-            .join(r, r.c.id == f.c.report_id)
-            .where(*where)
-            .group_by(f.c.report_id, f.c.body)
-        )
-        return q.selected_columns.value, q
-
     def get(self, rf: ReportFacts, table: str, row_code: str, column: str | None = None) -> CellValue:
         """One figure: the printed cell, else (group rows) the sum of the children."""
         tpl = rf.report.template or "2021"
@@ -458,3 +417,19 @@ class FactBook:
     def touching(self, rf: ReportFacts, keys: set[CellKey]) -> list[StoredViolation]:
         """Violations of this report that involve any of the given cells."""
         return [v for v in rf.violations if any(tuple(c) in keys for c in v.cells)]
+
+
+def _top(c: Connection, scope: list, limit: int, ascending: bool) -> list[tuple[float, str, str]]:
+    """The first `limit` (value, body, report id) in scope, by value then body, in O(limit) index
+    reads: the limit-th value found by walking ix_figures_rank, then the rows better than it, then
+    the rows equal to it in body order (a tie at the cut is decided by name, like before)."""
+    fz = figures_table
+    v = fz.c.value
+    cols = (v, fz.c.body, fz.c.report_id)
+    known = [*scope, v.is_not(None)]
+    kth = c.execute(select(v).where(*known).order_by(v.asc() if ascending else v.desc()).offset(limit - 1).limit(1)).scalar()
+    if kth is None:  # fewer than `limit` figures in scope: all of them
+        return [tuple(r) for r in c.execute(select(*cols).where(*known))]
+    better = c.execute(select(*cols).where(*known, (v < kth) if ascending else (v > kth))).all()
+    tied = select(*cols).where(*known, v == kth).order_by(fz.c.body).limit(max(0, limit - len(better)))
+    return [tuple(r) for r in better] + [tuple(r) for r in c.execute(tied)]

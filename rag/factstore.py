@@ -37,6 +37,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection, Engine
 
+from nianbao import template as T
 from nianbao.settings import get_settings
 from nianbao.types import Fact, ParsedReport, Violation
 
@@ -92,6 +93,7 @@ reports = Table(
     # on write so lookups and rankings need no per-question window over all reports.
     Column("chosen", Boolean, nullable=False, default=False, server_default=false()),
     Index("ix_reports_body_year", "body", "year"),
+    Index("ix_reports_year_chosen", "year", "chosen", "template"),  # a ranking's report count, index-only
     Index("ix_reports_path", "path"),
 )
 
@@ -129,6 +131,28 @@ facts = Table(
     Index("ix_facts_report_cell", "report_id", "table_no", "row", "col"),
     Index("ix_facts_rank", "year", "table_no", "row", "col", "value"),
     Index("ix_facts_body_year", "body", "year", "table_no"),
+)
+
+# The value of every figure of every report as FactBook.get() reads it (a group row of table 三 is
+# the sum of its children; None when undecidable), with the report's template and `chosen` flag
+# copied in. A ranking over every body of a year is then a walk of ix_figures_rank that reads
+# about `limit` entries, where a join of facts and reports with GROUP BY read every report of the
+# year (seconds at 10^5 reports). Written with the facts (figure_values), `chosen` kept in step by
+# mark_chosen, all in the report's transaction.
+figures = Table(
+    "figures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("report_id", String(200), ForeignKey("reports.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("body", String(200), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("template", String(8), nullable=False),
+    Column("chosen", Boolean, nullable=False, default=False, server_default=false()),
+    Column("table_no", String(4), nullable=False),
+    Column("row", String(60), nullable=False),
+    Column("col", String(30), nullable=False),
+    Column("value", Float),
+    Index("ix_figures_rank", "year", "table_no", "row", "col", "chosen", "template", "value", "body"),
 )
 
 violations = Table(
@@ -244,8 +268,9 @@ def _sqlite_pragmas(engine: Engine) -> None:
         cur.close()
 
 
-def mark_chosen(conn: Connection, body: str, year: int) -> None:
-    """Flag the report answering uses for (body, year): most facts, then the highest id."""
+def mark_chosen(conn: Connection, body: str, year: int, figures_too: bool = True) -> None:
+    """Flag the report answering uses for (body, year): most facts, then the highest id. The flag
+    is copied to the report's figures rows (not by the schema-v2 step: no figures table yet)."""
     if conn.dialect.name == "postgresql":  # two writers of one body and year: mark one after the other
         key = f"nianbao-chosen:{body}:{year}"
         conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": key})
@@ -259,6 +284,8 @@ def mark_chosen(conn: Connection, body: str, year: int) -> None:
     for r in rows:  # only the flags that change are written (one report per pair is the rule)
         if bool(r.chosen) != (r.id == best):
             conn.execute(update(reports).where(reports.c.id == r.id).values(chosen=r.id == best))
+            if figures_too:
+                conn.execute(update(figures).where(figures.c.report_id == r.id).values(chosen=r.id == best))
 
 
 def _index_passages(conn: Connection, rid: str, body: str, year: int, ids: list[str], items: list) -> None:
@@ -283,6 +310,68 @@ _FACT_COLS = (
     "column_label", "page", "line", "blank", "computed", "uncertain", "note",
     "candidates", "splits", "split_pos", "source", "confidence",
 )  # fmt: skip
+
+
+def figure_values(
+    cells: dict[tuple[str, str, str], tuple[float | None, bool]], template: str
+) -> dict[tuple[str, str, str], float | None]:
+    """Each figure's value as FactBook.get() reads it, from (table, row, col) -> (value, computed):
+    a printed cell as printed, a group row of table 三 as the sum of its children's cells in that
+    column (None when one of them is undecidable) unless the group's own cell was printed and not
+    computed. tests/test_figures.py checks it against get() on every cell of the sample reports."""
+    out = {k: v for k, (v, _) in cells.items()}
+    for g in T.T3_ROWS:
+        if not g.group:
+            continue
+        kids = {k.code for k in T.t3_children(g.code, template)}
+        by_col: dict[str, list[float | None]] = {}
+        for (t, r, c), (v, _) in cells.items():
+            if t == "三" and r in kids:
+                by_col.setdefault(c, []).append(v)
+        for col, values in by_col.items():
+            printed = cells.get(("三", g.code, col))
+            if printed is not None and not printed[1]:
+                continue  # a printed, not computed, group cell stands
+            out[("三", g.code, col)] = None if any(v is None for v in values) else sum(values)
+    return out
+
+
+def _insert_figures(
+    conn: Connection, rid: str, body: str, year: int, template: str | None, cells: dict, chosen: bool = False
+) -> None:
+    tpl = template or "2021"
+    rows = [(rid, body, year, tpl, chosen, t, r, c, v) for (t, r, c), v in figure_values(cells, tpl).items()]
+    if not rows:
+        return
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    cols = ", ".join(conn.dialect.identifier_preparer.quote(c) for c in _FIGURE_COLS)
+    sql = f"INSERT INTO figures ({cols}) VALUES ({', '.join([mark] * len(_FIGURE_COLS))})"
+    conn.exec_driver_sql(sql, rows)
+
+
+_FIGURE_COLS = ("report_id", "body", "year", "template", "chosen", "table_no", "row", "col", "value")
+
+
+def refresh_figures(conn: Connection, report_ids: list[str]) -> None:
+    """Recompute the figures rows of these reports from their facts (after facts were updated in
+    place, e.g. settled by a cross-year rule; and by the schema-v8 fill)."""
+    for i in range(0, len(report_ids), 500):
+        chunk = report_ids[i : i + 500]
+        conn.execute(delete(figures).where(figures.c.report_id.in_(chunk)))
+        meta = {
+            r.id: r
+            for r in conn.execute(
+                select(reports.c.id, reports.c.body, reports.c.year, reports.c.template, reports.c.chosen).where(
+                    reports.c.id.in_(chunk)
+                )
+            )
+        }
+        cells: dict[str, dict] = {rid: {} for rid in meta}
+        q = select(facts.c.report_id, facts.c.table_no, facts.c.row, facts.c.col, facts.c.value, facts.c.computed)
+        for rid, t, r, c, v, comp in conn.execute(q.where(facts.c.report_id.in_(chunk))):
+            cells[rid][(t, r, c)] = (v, bool(comp))
+        for rid, m in meta.items():
+            _insert_figures(conn, rid, m.body, int(m.year), m.template, cells[rid], bool(m.chosen))
 
 
 def _insert_facts(conn: Connection, rows: list[tuple]) -> None:
@@ -349,6 +438,8 @@ class FactStore:
                     for f in parsed.facts
                 ],
             )  # fmt: skip
+            cells = {(f.table, f.row, f.column): (f.value, f.computed) for f in parsed.facts}
+            _insert_figures(conn, rid, m.body, m.year, m.template, cells)
         if parsed.violations:
             conn.execute(
                 insert(violations),
@@ -373,6 +464,17 @@ class FactStore:
         for body, year in touched | {(m.body, m.year)}:
             mark_chosen(conn, body, year)
         _changed(conn, rid, "replace")
+
+    def update_facts(self, conn: Connection, changed: list[tuple[str, Fact]]) -> None:
+        """Rewrite the value, uncertainty and note of stored facts in place ((report id, fact) pairs:
+        a cross-year rule settled them) and the figures computed from them."""
+        for rid, f in changed:
+            conn.execute(
+                update(facts)
+                .where(facts.c.report_id == rid, facts.c.table_no == f.table, facts.c.row == f.row, facts.c.col == f.column)
+                .values(value=f.value, uncertain=f.uncertain, note=f.note)
+            )
+        refresh_figures(conn, sorted({rid for rid, _ in changed}))
 
     def add_violations(self, report_id: str, items: list[Violation], conn: Connection | None = None) -> None:
         """Attach extra violations (e.g. cross-year rules found after a neighbour year is ingested)."""
@@ -409,7 +511,7 @@ class FactStore:
         """Delete one report; returns its (body, year), re-choosing that pair's report when `mark`."""
         pairs = {(b, y) for b, y in conn.execute(select(reports.c.body, reports.c.year).where(reports.c.id == report_id))}
         _unindex_passages(conn, report_id)
-        for t in (facts, violations, passages):
+        for t in (facts, figures, violations, passages):
             conn.execute(delete(t).where(t.c.report_id == report_id))
         conn.execute(delete(reports).where(reports.c.id == report_id))
         if mark:

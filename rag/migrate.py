@@ -53,7 +53,7 @@ def _v2_indexes_and_chosen(conn: Connection) -> None:
 
     pairs = conn.execute(text("SELECT DISTINCT body, year FROM reports")).all()
     for body, year in pairs:
-        mark_chosen(conn, body, year)
+        mark_chosen(conn, body, year, figures_too=False)
 
 
 def _v3_new_tables(conn: Connection) -> None:
@@ -144,6 +144,17 @@ def _v6_typed_uncertainty(conn: Connection) -> None:
         )  # fmt: skip
 
 
+def _v8_figures(conn: Connection) -> None:
+    """The figures table (rankings as index walks, factstore.figures), filled from every report's
+    facts, and the reports index a ranking's count reads."""
+    from rag.factstore import metadata, refresh_figures
+
+    metadata.create_all(conn, checkfirst=True)
+    _create_index(conn, "reports", "ix_reports_year_chosen", "year, chosen, template")
+    ids = [r for (r,) in conn.execute(text("SELECT id FROM reports ORDER BY id"))]
+    refresh_figures(conn, ids)
+
+
 # version -> step bringing a store from version-1 to version; version 1 is the unversioned schema.
 STEPS: dict[int, Callable[[Connection], None]] = {
     2: _v2_indexes_and_chosen,
@@ -152,6 +163,7 @@ STEPS: dict[int, Callable[[Connection], None]] = {
     5: _v3_new_tables,  # store_changes (FactStore.generation)
     6: _v6_typed_uncertainty,
     7: lexical.migrate,  # passage_lex (+ FTS5 / tsvector): lexical search inside SQL, filled from passages
+    8: _v8_figures,  # figures: each figure's value per report, for rankings by index
 }
 LATEST = max(STEPS)
 

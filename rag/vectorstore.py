@@ -114,7 +114,13 @@ class VectorStore:
             from rag.health import probe_chroma
 
             damage = probe_chroma(self.settings.chroma_path, self.name)
-            if damage:
+            writer = _writer_of(self.settings.home) if damage else ""
+            if writer:  # mid-write, not damaged: an index another process is writing reads short
+                log.warning(
+                    "Chroma vector index at %s reads as damaged (%s) while process %s is writing this "
+                    "home; opening it as it is, not starting it afresh", self.settings.chroma_path, damage[:200], writer,
+                )
+            elif damage:
                 log.warning(
                     "Chroma vector index at %s is damaged (%s); starting it afresh (it is rebuilt from SQL)",
                     self.settings.chroma_path, damage[:300],
@@ -348,6 +354,29 @@ def self_check(collection, samples: int = SELF_CHECK_SAMPLES) -> str:  # noqa: A
     # HNSW is approximate: allow one miss in ten before calling the index wrong.
     if len(bad) > len(ids) // 10:
         return f"{len(bad)} of {len(ids)} sampled vectors are not their own nearest neighbour"
+    return ""
+
+
+def _writer_of(home: Path) -> str:
+    """The pid of *another* process holding the home's ingest lock, '' when none does. A probe of an
+    embedded index that process is writing can fail (its HNSW files lag its log), and wiping the
+    folder then would throw away vectors being written, so the caller opens it as it is."""
+    import fcntl
+    import os
+
+    from nianbao.settings import INGEST_LOCK
+
+    path = Path(home) / INGEST_LOCK
+    if not path.exists():
+        return ""
+    with path.open("a+", encoding="utf-8") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            pid = fh.read().strip() or "?"
+            return "" if pid == str(os.getpid()) else pid
+        fcntl.flock(fh, fcntl.LOCK_UN)
     return ""
 
 

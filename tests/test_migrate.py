@@ -34,7 +34,7 @@ def make_v1(url: str) -> None:
     eng = create_engine(url)
     with eng.begin() as c:
         for name in ("ix_facts_report_cell", "ix_facts_rank", "ix_facts_body_year", "ix_reports_body_year",
-                     "ix_reports_path", "ix_passages_body_year"):  # fmt: skip
+                     "ix_reports_path", "ix_passages_body_year", "ix_reports_year_chosen"):  # fmt: skip
             c.execute(text(f"DROP INDEX {name}"))
         c.execute(text("CREATE INDEX ix_facts_report_id ON facts (report_id)"))
         c.execute(text("CREATE INDEX ix_facts_body ON facts (body)"))
@@ -148,4 +148,39 @@ def test_v3_store_gets_typed_uncertainty_filled_from_its_notes(db_url, tmp_path)
     nxt = parse_file(SAMPLES / "pingtan_2022.txt")
     settled = {f.key(): f for f in crossyear.settle(list(got.values()), nxt=(2022, nxt.facts))}
     assert settled[("二", "normative_docs", "in_force")].value == 665
+    st.engine.dispose()
+
+
+def test_v7_store_gets_figures_filled_from_its_facts(db_url, tmp_path):
+    """Schema v8 adds the figures table (rankings by index): an older store's rows are computed
+    from its facts, the same rows a fresh write gives."""
+    from sqlalchemy import select
+
+    from rag.factstore import figures
+
+    fresh_url = f"sqlite:///{tmp_path / 'fresh.sqlite3'}" if db_url.startswith("sqlite") else None
+    st = FactStore(db_url)
+    reps = [replace(parsed_from_synth(r), passages=[]) for r in generate_reports(6, seed=9)]
+    for p in reps:
+        st.replace_report(p, [])
+
+    def rows(engine) -> list:
+        cols = [c for c in figures.c if c.name != "id"]
+        with engine.connect() as c:
+            return sorted(tuple(r) for r in c.execute(select(*cols)))
+
+    want = rows(st.engine)
+    assert len(want) > 6 * 150
+    st.engine.dispose()
+    eng = create_engine(db_url)
+    with eng.begin() as c:
+        c.execute(text("DROP INDEX ix_reports_year_chosen"))
+        c.execute(text("DROP TABLE figures"))
+        c.execute(text("UPDATE schema_version SET version = 7"))
+    eng.dispose()
+    st = FactStore(db_url)
+    with st.engine.connect() as c:
+        assert migrate.current_version(c) == migrate.LATEST
+    assert rows(st.engine) == want
+    assert shape(st.engine) == (shape(FactStore(fresh_url).engine) if fresh_url else shape_of_fresh_pg(db_url))
     st.engine.dispose()

@@ -326,3 +326,40 @@ def test_a_running_app_keeps_answering_and_an_ingest_beside_it_heals(tmp_path, p
         if proc.poll() is None:
             proc.kill()
             proc.wait(timeout=30)
+
+
+HOLD_LOCK = """
+import sys, time
+from pathlib import Path
+from ingest.lock import ingest_lock
+with ingest_lock(Path(sys.argv[1])):
+    print("held", flush=True)
+    sys.stdin.readline()  # until the test says so
+"""
+
+
+def test_an_index_another_process_is_writing_is_never_started_afresh(tmp_path, persisted, caplog):
+    """A probe can read an index mid-write as damaged (its files lag the writer's log): while another
+    process holds the home's ingest lock the folder is opened as it is, never wiped; once the lock
+    is free, the same damage starts it afresh (to be refilled from SQL)."""
+    from nianbao.settings import configure
+    from rag.vectorstore import VectorStore
+
+    clean, _, _ = persisted
+    home = damaged_homes(tmp_path, clean, ["header-delete"])[0]
+    seg = segment_dir(home)
+    settings = configure(home=home)
+    writer = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(home)], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert writer.stdout.readline().strip() == "held"
+        with caplog.at_level("WARNING", logger="rag.vectorstore"):
+            vs = VectorStore(settings, embedder=EMBEDDER)
+        assert vs.reset_reason == "" and seg.exists() and (seg / "data_level0.bin").exists()
+        assert f"while process {writer.pid} is writing" in caplog.text
+        del vs
+    finally:
+        writer.communicate("\n", timeout=30)
+    vs = VectorStore(settings, embedder=EMBEDDER)
+    assert vs.reset_reason and not seg.exists()

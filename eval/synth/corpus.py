@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -76,25 +77,26 @@ def _num(v: float) -> int | float:
     return int(v) if float(v).is_integer() else float(v)
 
 
-def generate_reports(
+def iter_reports(
     n: int,
     seed: int = 0,
     violations: float = 0.1,
     layouts: tuple[str, ...] | list[str] = LAYOUTS,
     noise: bool = False,
     variants: bool = False,
-) -> list[SynthReport]:
-    """n reports; bodies report for 1–4 consecutive years so carry-over and year-on-year apply."""
+) -> Iterator[SynthReport]:
+    """n reports, one at a time (a 10^5-report scale build never holds them all); bodies report
+    for 1–4 consecutive years so carry-over and year-on-year apply."""
     rng = random.Random(seed)
     unknown = set(layouts) - set(LAYOUTS)
     if unknown:
         raise ValueError(f"unknown layouts: {sorted(unknown)}; choose from {LAYOUTS}")
     bodies = make_bodies(max(1, n), rng)
-    reports: list[SynthReport] = []
+    made = 0
     for body in bodies:
-        if len(reports) >= n:
+        if made >= n:
             break
-        run = min(rng.randint(1, 4), n - len(reports))
+        run = min(rng.randint(1, 4), n - made)
         start = rng.randint(YEARS.start, YEARS.stop - run)
         prev: SynthReport | None = None
         for year in range(start, start + run):
@@ -109,17 +111,22 @@ def generate_reports(
                 rule = plant(r_rng, cells, template, prev is not None)
                 planted = [rule] if rule else []
             narrative = make_narrative(r_rng, body.aliases[0], year, cells, WE[body.kind])
-            layout = layouts[len(reports) % len(layouts)]
+            layout = layouts[made % len(layouts)]
             rep = SynthReport(body, year, template, layout, cells, narrative, planted, seed=r_seed)
             rep.violations = check(
                 cells, template, prev.cells if prev else None, prev.template if prev else None
             )
             rep.noise = noise and layout in ("pipe", "crawler", "html") and r_rng.random() < 0.5
             rep.variants = variants
-            rep.stem = f"synth_{len(reports):04d}_{layout}_{year}"
-            reports.append(rep)
+            rep.stem = f"synth_{made:04d}_{layout}_{year}"
+            made += 1
+            yield rep
             prev = rep
-    return reports
+
+
+def generate_reports(n: int, **options) -> list[SynthReport]:
+    """n reports in a list; `options` as iter_reports (seed, violations, layouts, noise, variants)."""
+    return list(iter_reports(n, **options))
 
 
 def render_report(rep: SynthReport, reports_dir: Path) -> Path:
