@@ -143,7 +143,7 @@ def build(
             vec_s += time.perf_counter() - t
         n_passages += sum(len(x) for x in ids)
         n_facts += sum(len(p.facts) for p in chunk)
-        if (done // 200) % 50 == 1:
+        if done % 10_000 == 0 or done == size:
             print(f"  {part}: stored {done}/{size} reports", file=sys.stderr, flush=True)
     out.update(reports=done, facts=n_facts, passages=n_passages, generate_s=round(gen_s, 1))
     if do_sql:
@@ -349,7 +349,12 @@ def run_scale(
             print(f"scale {backend} {size}: building", file=sys.stderr, flush=True)
             if parallel:  # facts and vectors written at once, by two processes (one a core)
                 vec = _start_phase(["build", "--part", "vectors", "--size", str(size), *common], env)
-                r = _phase(["build", "--part", "sql", "--size", str(size), *common], env)
+                try:
+                    r = _phase(["build", "--part", "sql", "--size", str(size), *common], env)
+                except BaseException:
+                    vec.kill()  # never left writing into a folder that is about to be removed
+                    vec.wait()
+                    raise
                 r.update({k: v for k, v in _finish_phase(vec).items() if k.startswith("vectors")})
                 r["build_parallel"] = True
             else:

@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from nianbao.settings import INGEST_LOCK
+from nianbao.settings import INGEST_LOCK, held_ingest_locks
 
 log = logging.getLogger(__name__)
 
@@ -66,9 +66,11 @@ def ingest_lock(home: Path, wait_s: float | None = None, on_wait=None) -> Iterat
         fh.truncate()
         fh.write(str(os.getpid()))
         fh.flush()
+        held_ingest_locks.add(home.resolve())
         try:
             yield
         finally:
+            held_ingest_locks.discard(home.resolve())
             fh.seek(0)
             fh.truncate()
             fh.flush()

@@ -112,6 +112,7 @@ def get_settings() -> Settings:
 # The home's ingest lock file (ingest.lock: flock by every writer, holder's pid inside); rag reads
 # it to tell a store being written by another process from a damaged one.
 INGEST_LOCK = "ingest.lock"
+held_ingest_locks: set[Path] = set()  # homes whose ingest lock this process holds (ingest.lock adds them)
 
 
 def configure(**overrides) -> Settings:

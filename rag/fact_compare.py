@@ -147,7 +147,7 @@ class CompareOps:
         if year is None:
             return
         named = sorted(set(q.bodies)) if len(set(q.bodies)) >= 2 else []
-        if len(named) >= len(catalog.bodies):
+        if set(named) >= set(catalog.bodies):
             named = []  # every body (「哪个单位…最多」): no IN list of the whole catalog in the SQL
         ascending = bool(re.search(r"最少|最低|fewest|lowest|least", q.norm))
         for fig in q.figures:

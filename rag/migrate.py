@@ -197,6 +197,13 @@ def upgrade(engine: Engine) -> int:
         before = current_version(c)
     if before == LATEST:
         return before
+    if before is not None and before > LATEST:
+        # newer code upgraded this store: tables this code does not know (e.g. v8's figures) would
+        # not be kept in step by its writes, so it must not write here at all
+        raise RuntimeError(
+            f"the SQL store is at schema version {before}, newer than this code's {LATEST}: "
+            "upgrade Nianbao on this machine before using the store"
+        )
     with engine.begin() as conn:
         _lock(conn)
         v = current_version(conn)

@@ -110,13 +110,24 @@ class VectorStore:
         self.reset_reason = ""  # why this process started the folder afresh (empty: it did not)
         self._unusable_since = 0.0  # monotonic time of the last failed reopen (0: usable)
         self.reopen_after_s = REOPEN_AFTER_S
+        embedded = client is None and not self.settings.chroma_url
+        with _no_writer_held(self.settings.home) if embedded else contextlib.nullcontext("") as writer:
+            # held (shared) from the probe to the open: no ingest starts writing the folder between
+            # a verdict and a wipe, and none that is writing it has its folder wiped
+            self._open(client, writer)
+
+    def _open(self, client, writer: str) -> None:  # noqa: ANN001
         if client is None and not self.settings.chroma_url and hnsw_persisted(self.settings.chroma_path):
             from rag.health import probe_chroma
 
             damage = probe_chroma(self.settings.chroma_path, self.name)
-            writer = _writer_of(self.settings.home) if damage else ""
-            if writer:  # mid-write, not damaged: an index another process is writing reads short
-                log.warning(
+            if damage and writer:
+                if "killed the process" in damage or "took more than" in damage:
+                    raise RuntimeError(
+                        f"Chroma vector index at {self.settings.chroma_path} cannot be read ({damage[:200]}) "
+                        f"while process {writer} is writing this home: start again when it has finished"
+                    )  # not opened here (the native reader could fault), not wiped (it is being written)
+                log.warning(  # readable but inconsistent: most likely mid-write (its files lag its log)
                     "Chroma vector index at %s reads as damaged (%s) while process %s is writing this "
                     "home; opening it as it is, not starting it afresh", self.settings.chroma_path, damage[:200], writer,
                 )
@@ -134,8 +145,8 @@ class VectorStore:
                 self.name, embedding_function=None, metadata=self._meta
             )
         except Exception as exc:
-            if client is not None or self.settings.chroma_url or isinstance(exc, OSError):
-                raise  # a server we cannot reach, or a home we cannot write: not ours to wipe
+            if client is not None or self.settings.chroma_url or isinstance(exc, OSError) or writer:
+                raise  # a server we cannot reach, a home we cannot write, a folder being written: not ours to wipe
             log.warning(
                 "Chroma store at %s cannot be opened (%s: %s); starting it afresh (it is rebuilt from SQL)",
                 self.settings.chroma_path, type(exc).__name__, str(exc)[:200],
@@ -357,27 +368,35 @@ def self_check(collection, samples: int = SELF_CHECK_SAMPLES) -> str:  # noqa: A
     return ""
 
 
-def _writer_of(home: Path) -> str:
-    """The pid of *another* process holding the home's ingest lock, '' when none does. A probe of an
-    embedded index that process is writing can fail (its HNSW files lag its log), and wiping the
-    folder then would throw away vectors being written, so the caller opens it as it is."""
+@contextlib.contextmanager
+def _no_writer_held(home: Path):  # noqa: ANN202 - Iterator[str]
+    """Hold the home's ingest lock shared while the embedded folder is probed, maybe wiped, and
+    opened; yields '' when that worked, else the pid of the *other* process writing the home (a
+    probe can read an index mid-write as damaged: its files lag the writer's log). This process's
+    own lock (an ingest opening its stores) is no other writer (nianbao.settings.held_ingest_locks)."""
     import fcntl
-    import os
 
-    from nianbao.settings import INGEST_LOCK
+    from nianbao.settings import INGEST_LOCK, held_ingest_locks
 
     path = Path(home) / INGEST_LOCK
-    if not path.exists():
-        return ""
-    with path.open("a+", encoding="utf-8") as fh:
+    if Path(home).resolve() in held_ingest_locks or not path.exists():
+        yield ""
+        return
+    try:
+        fh = path.open("r", encoding="utf-8")
+    except OSError:
+        yield ""  # cannot even read the lock file: nothing says anyone writes
+        return
+    with fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_SH | fcntl.LOCK_NB)
         except BlockingIOError:
-            fh.seek(0)
-            pid = fh.read().strip() or "?"
-            return "" if pid == str(os.getpid()) else pid
-        fcntl.flock(fh, fcntl.LOCK_UN)
-    return ""
+            yield fh.read().strip() or "?"
+            return
+        try:
+            yield ""
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def hnsw_persisted(chroma_path: Path) -> bool:

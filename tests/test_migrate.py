@@ -184,3 +184,16 @@ def test_v7_store_gets_figures_filled_from_its_facts(db_url, tmp_path):
     assert rows(st.engine) == want
     assert shape(st.engine) == (shape(FactStore(fresh_url).engine) if fresh_url else shape_of_fresh_pg(db_url))
     st.engine.dispose()
+
+
+def test_a_store_newer_than_the_code_is_refused(db_url):
+    """Old code on a store newer code upgraded would write without keeping the new tables in step
+    (figures, v8): it refuses to open the store instead."""
+    st = FactStore(db_url)
+    with st.engine.begin() as c:
+        c.execute(text(f"UPDATE schema_version SET version = {migrate.LATEST + 1}"))
+    st.engine.dispose()
+    import pytest
+
+    with pytest.raises(RuntimeError, match="newer than this code"):
+        FactStore(db_url)

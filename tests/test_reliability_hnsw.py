@@ -346,20 +346,26 @@ def test_an_index_another_process_is_writing_is_never_started_afresh(tmp_path, p
     from rag.vectorstore import VectorStore
 
     clean, _, _ = persisted
-    home = damaged_homes(tmp_path, clean, ["header-delete"])[0]
+    home, faulting = damaged_homes(tmp_path, clean, ["header-delete", "data_level0-garbage"])
     seg = segment_dir(home)
-    settings = configure(home=home)
-    writer = subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK, str(home)], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    )
+    writers = [
+        subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(h)], cwd=ROOT, stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, text=True)
+        for h in (home, faulting)
+    ]  # fmt: skip
     try:
-        assert writer.stdout.readline().strip() == "held"
+        assert [w.stdout.readline().strip() for w in writers] == ["held", "held"]
         with caplog.at_level("WARNING", logger="rag.vectorstore"):
-            vs = VectorStore(settings, embedder=EMBEDDER)
+            vs = VectorStore(configure(home=home), embedder=EMBEDDER)
         assert vs.reset_reason == "" and seg.exists() and (seg / "data_level0.bin").exists()
-        assert f"while process {writer.pid} is writing" in caplog.text
+        assert f"while process {writers[0].pid} is writing" in caplog.text
         del vs
+        # an index whose reader faults is neither opened in this process nor wiped
+        with pytest.raises(RuntimeError, match=f"while process {writers[1].pid} is writing"):
+            VectorStore(configure(home=faulting), embedder=EMBEDDER)
+        assert (segment_dir(faulting) / "data_level0.bin").exists()
     finally:
-        writer.communicate("\n", timeout=30)
-    vs = VectorStore(settings, embedder=EMBEDDER)
+        for w in writers:
+            w.communicate("\n", timeout=30)
+    vs = VectorStore(configure(home=home), embedder=EMBEDDER)
     assert vs.reset_reason and not seg.exists()
