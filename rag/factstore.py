@@ -343,12 +343,8 @@ def _insert_figures(
 ) -> None:
     tpl = template or "2021"
     rows = [(rid, body, year, tpl, chosen, t, r, c, v) for (t, r, c), v in figure_values(cells, tpl).items()]
-    if not rows:
-        return
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    cols = ", ".join(conn.dialect.identifier_preparer.quote(c) for c in _FIGURE_COLS)
-    sql = f"INSERT INTO figures ({cols}) VALUES ({', '.join([mark] * len(_FIGURE_COLS))})"
-    conn.exec_driver_sql(sql, rows)
+    if rows:
+        _insert_rows(conn, "figures", _FIGURE_COLS, rows)
 
 
 _FIGURE_COLS = ("report_id", "body", "year", "template", "chosen", "table_no", "row", "col", "value")
@@ -380,11 +376,14 @@ def _insert_facts(conn: Connection, rows: list[tuple]) -> None:
     """Facts are most of a store's rows (~200 a report): one driver-level executemany, without
     SQLAlchemy's per-row parameter processing (a third of the write time otherwise), so the list
     columns come already as JSON text (dump_list)."""
+    _insert_rows(conn, "facts", _FACT_COLS, rows)
+
+
+def _insert_rows(conn: Connection, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """One driver-level executemany of plain tuples (facts, figures: hundreds of rows a report)."""
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    prep = conn.dialect.identifier_preparer
-    cols = ", ".join(prep.quote(c) for c in _FACT_COLS)
-    sql = f"INSERT INTO facts ({cols}) VALUES ({', '.join([mark] * len(_FACT_COLS))})"
-    conn.exec_driver_sql(sql, rows)
+    cols = ", ".join(conn.dialect.identifier_preparer.quote(c) for c in columns)
+    conn.exec_driver_sql(f"INSERT INTO {table} ({cols}) VALUES ({', '.join([mark] * len(columns))})", rows)
 
 
 class FactStore:
