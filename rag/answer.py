@@ -41,6 +41,7 @@ from rag.understand import FIGURE_CONFIDENCE, measure_figures, split_clauses
 # unrelated report text, while "低保" or "平均答复天数" simply never occur in a report.
 COVERAGE_FLOOR = 0.45
 MAX_PASSAGES = 3
+AVAILABLE_LISTED = 50  # a not-found answer lists the library's bodies up to this many, else counts them
 TITLE_MIN_IDF = 1.5  # a word in over ~22% of passages (政务公开, 工作) names no heading
 TITLE_SHARE = 0.35  # of the question's distinctive weight, held by the heading
 # A question over the collection itself (「哪些报告提到…」「哪个地方…」), not one report's section.
@@ -436,7 +437,7 @@ class Answerer:
 
     def _passages(self, q: Query, catalog: Catalog, pool: list[Hit] | None = None) -> list[Hit]:
         """The passages that answer `q`; `pool`, when given, receives every passage retrieved."""
-        strip = [a for b in catalog.bodies for a in catalog.bodies[b]]
+        strip = catalog.names_in(q.norm, q.text, q.unexplained)
         hits = self.retriever.search(
             q, bodies=q.bodies or None, years=q.years or None, k=MAX_PASSAGES * 2, strip=strip, checked=True
         )
@@ -577,7 +578,7 @@ class Answerer:
         """For a count the tables don't hold: the sentences that state it. Returns the passages to
         quote (the stating one first), the numbers as `figures` entries, and a not-found text when
         the asked unit (天, 个 …) is stated nowhere near the question's words."""
-        strip = [a for b in catalog.bodies for a in catalog.bodies[b]]
+        strip = catalog.names_in(q.norm, q.text, q.unexplained)
         # a figure question understanding could not place is about its unplaced words, not 「申请」
         unplaced = q.confidence < FIGURE_CONFIDENCE
         terms = content_terms(q.unexplained if unplaced else q.norm, strip)
@@ -656,6 +657,15 @@ class Answerer:
         return self._final(q, "clarify", text, [], [f"未能确定所问的数字：{q.unexplained}"])
 
     def _available(self, catalog: Catalog) -> str:
+        """What the library holds: every body when they are few; a count and the years when a list
+        would bury the answer (a province's archive holds tens of thousands)."""
+        if len(catalog.bodies) > AVAILABLE_LISTED:
+            years = catalog.all_years
+            span = f"{years[0]}—{years[-1]}年" if len(years) > 1 else f"{years[0]}年"
+            return (
+                f"库中现有{len(catalog.bodies)}个机关{span}的报告；问题里写明机关名称即可查询。"
+                f"\n\n可以查询的内容：{figure_kinds()}"
+            )
         bodies = "；".join(
             f"{escape_md(b)}（{'、'.join(str(y) for y in catalog.years.get(b, []))}年）"
             for b in sorted(catalog.bodies)

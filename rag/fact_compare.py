@@ -146,9 +146,10 @@ class CompareOps:
         year = max(q.years) if q.years else catalog.newest_year
         if year is None:
             return
-        named = sorted(set(q.bodies)) if len(set(q.bodies)) >= 2 else []
-        if set(named) >= set(catalog.bodies):
-            named = []  # every body (「哪个单位…最多」): no IN list of the whole catalog in the SQL
+        asked = set(q.bodies)
+        every = len(asked) >= len(catalog.bodies) and asked.issuperset(catalog.bodies)
+        # every body (「哪个单位…最多」): no IN list of the whole catalog in the SQL, and no sort of it
+        named = sorted(asked) if len(asked) >= 2 and not every else []
         ascending = bool(re.search(r"最少|最低|fewest|lowest|least", q.norm))
         for fig in q.figures:
             cols = self.columns(q, fig, "2021")

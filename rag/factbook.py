@@ -182,6 +182,7 @@ class Ranking:
 
 CACHE_REPORTS = 256  # reports whose facts stay in memory (~0.1 MB each)
 YEAR_BULK = 8  # single report lookups in one year before that year's chosen reports are read at once
+YEAR_BULK_MAX = 2_000  # ...when the year has at most this many: a province's year (30,000+) would stall one answer
 MAX_CHOSEN = 50_000  # report rows kept for lookups (~1 KB each) before the lookup cache starts over
 
 
@@ -219,7 +220,7 @@ class FactBook:
                 self._chosen.clear()
                 self._misses.clear()
             misses = self._misses[key[1]] = self._misses.get(key[1], 0) + 1
-            if misses == YEAR_BULK:
+            if misses == YEAR_BULK and self._year_count(key[1]) <= YEAR_BULK_MAX:
                 self._chosen.update(self._chosen_reports(None, key[1]))
             else:
                 self._chosen.update(self._chosen_reports([body], key[1]))
@@ -236,6 +237,11 @@ class FactBook:
             for b in chunk:
                 self._chosen.setdefault((b, int(year)), None)
         return [r for b in dict.fromkeys(bodies) if (r := self._chosen.get((b, int(year)))) is not None]
+
+    def _year_count(self, year: int) -> int:
+        q = select(func.count()).select_from(reports_table).where(reports_table.c.year == year, reports_table.c.chosen)
+        with self.store.engine.connect() as c:
+            return int(c.execute(q).scalar() or 0)
 
     def _chosen_reports(self, bodies: list[str] | None, year: int) -> dict[tuple[str, int], ReportRow]:
         q = select(reports_table).where(reports_table.c.year == year, reports_table.c.chosen)

@@ -53,7 +53,9 @@ def dump_list(value: list | None) -> str:
 
 def load_list(text_: str | None, tuples: bool = False) -> list:
     """The list back from its JSON text (NULL/empty -> []); items as tuples when `tuples`."""
-    items = json.loads(text_) if text_ else []
+    if not text_ or text_ == "[]":
+        return []  # nearly every fact (dump_list's fast path): no json.loads on every read
+    items = json.loads(text_)
     return [tuple(x) for x in items] if tuples else list(items)
 
 
@@ -94,7 +96,7 @@ reports = Table(
     # The one report answering uses for its body and year (most facts, then highest id), kept
     # on write so lookups and rankings need no per-question window over all reports.
     Column("chosen", Boolean, nullable=False, default=False, server_default=false()),
-    Index("ix_reports_body_year", "body", "year"),
+    Index("ix_reports_body_year", "body", "year", "chosen"),  # a body's chosen report: not a scan of its year
     Index("ix_reports_year_chosen", "year", "chosen", "template"),  # a ranking's report count, index-only
     Index("ix_reports_path", "path"),
 )

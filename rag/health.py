@@ -120,15 +120,29 @@ def store_error_from(exc: OSError, where: Path | str) -> StoreError:
     return StoreError(f"{what}: {where}. Nothing was changed; fix this and run the command again.")
 
 
-PROBE_SECONDS = 120  # opening and self-checking an embedded store takes ~2 s; far beyond that it hangs
+PROBE_SECONDS = 120  # opening and self-checking a small embedded store takes ~2 s; far beyond that it hangs
+PROBE_SECONDS_PER_GIB = 120  # reading a persisted index grows with it (850,000 vectors, 1.9 GiB: ~15 s)
 
 
-def probe_chroma(chroma_path: Path | str, collection: str, timeout: float = PROBE_SECONDS) -> str:
+def probe_timeout(chroma_path: Path | str) -> float:
+    """How long a probe may take before the index counts as hanging: PROBE_SECONDS plus room for
+    the size of the folder's segment files, so a large healthy store is never judged by a small one's
+    clock (a timed-out probe starts the folder afresh)."""
+    size = 0
+    with contextlib.suppress(OSError):
+        for seg in Path(chroma_path).iterdir():
+            if seg.is_dir():
+                size += sum(f.stat().st_size for f in seg.iterdir() if f.is_file())
+    return PROBE_SECONDS + PROBE_SECONDS_PER_GIB * size / 2**30
+
+
+def probe_chroma(chroma_path: Path | str, collection: str, timeout: float | None = None) -> str:
     """Open the embedded Chroma folder in a child process and read the collection's vector index
     (rag.vectorstore.self_check). Returns '' when it reads back, else what is wrong: Chroma's
     error, wrong neighbours, the signal that killed the child (a damaged HNSW file can make the
     native reader fault), or no answer within `timeout`. When the child cannot even start (it
     fails before reading the store), '' with a log line: nothing says the store is damaged."""
+    timeout = probe_timeout(chroma_path) if timeout is None else timeout
     cmd = [sys.executable, "-m", "rag.vectorstore", str(chroma_path), collection]
     env = dict(os.environ, PYTHONFAULTHANDLER="0")
     try:

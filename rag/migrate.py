@@ -155,6 +155,13 @@ def _v8_figures(conn: Connection) -> None:
     refresh_figures(conn, ids)
 
 
+def _v9_chosen_by_body(conn: Connection) -> None:
+    """A body's chosen report in a year through (body, year, chosen): with only (body, year) the
+    planner preferred (year, chosen) and scanned the year's reports (~28 ms at 100,000 reports)."""
+    _drop_index(conn, "reports", "ix_reports_body_year")
+    _create_index(conn, "reports", "ix_reports_body_year", "body, year, chosen")
+
+
 # version -> step bringing a store from version-1 to version; version 1 is the unversioned schema.
 STEPS: dict[int, Callable[[Connection], None]] = {
     2: _v2_indexes_and_chosen,
@@ -164,6 +171,7 @@ STEPS: dict[int, Callable[[Connection], None]] = {
     6: _v6_typed_uncertainty,
     7: lexical.migrate,  # passage_lex (+ FTS5 / tsvector): lexical search inside SQL, filled from passages
     8: _v8_figures,  # figures: each figure's value per report, for rankings by index
+    9: _v9_chosen_by_body,  # ix_reports_body_year gains `chosen`
 }
 LATEST = max(STEPS)
 

@@ -6,6 +6,7 @@ Fields may be added later, never renamed: the answering side and the web API dep
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from typing import Any
 
 
@@ -32,7 +33,30 @@ class Catalog:
             years.setdefault(r.body, set()).add(int(r.year))
         return cls(bodies=bodies, years={b: sorted(y) for b, y in years.items()})
 
-    @property
+    def names_in(self, *texts: str) -> list[str]:
+        """The bodies' names and aliases that occur in `texts`, longest first: what a question loses
+        before its content words are read. Looked up by the texts' substrings in a set of every name
+        (built once per catalog), so the cost follows the question's length, not the catalog's."""
+        names, longest = self._name_index
+        found: set[str] = set()
+        for text in texts:
+            for i in range(len(text or "")):
+                for j in range(i + 1, min(len(text), i + longest) + 1):
+                    if text[i:j] in names:
+                        found.add(text[i:j])
+        # equal lengths in catalog order: overlapping names (「和庆」「庆浦」) strip as a walk would
+        return sorted(found, key=lambda n: (-len(n), names[n]))
+
+    @cached_property
+    def _name_index(self) -> tuple[dict[str, int], int]:
+        names: dict[str, int] = {}
+        for aliases in self.bodies.values():
+            for a in aliases:
+                if a:
+                    names.setdefault(a, len(names))
+        return names, max(map(len, names), default=0)
+
+    @cached_property  # a catalog is rebuilt, never changed, when the reports change
     def all_years(self) -> list[int]:
         return sorted({y for ys in self.years.values() for y in ys})
 

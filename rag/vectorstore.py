@@ -184,11 +184,12 @@ class VectorStore:
                 self.name, embedding_function=None, metadata=self._meta
             )
 
-    def probe(self) -> None:
+    def probe(self, ids: Sequence[str] | None = None) -> None:
         """Read the metadata and the vector index; raises when either is unreadable or the index
-        gives wrong neighbours (sampled vectors that do not find themselves, see self_check)."""
+        gives wrong neighbours (sampled vectors that do not find themselves, see self_check).
+        `ids`: the collection's ids when the caller has them (samples without paging through Chroma)."""
         with self._lock:
-            problem = self_check(self.collection)
+            problem = self_check(self.collection, ids=ids)
         if problem:
             raise RuntimeError(f"Chroma index damaged: {problem}")
 
@@ -332,40 +333,103 @@ class VectorStore:
 
 SELF_CHECK_SAMPLES = 24
 SELF_CHECK_TOLERANCE = 1e-3  # cosine distance of a vector to itself (float32 rounding, 4-bit models)
+# Chroma searches max(ef_search, n_results) candidates. At its default width (10) a healthy index of
+# 850,000 stand-in vectors found only 12 of 24 samples themselves (HNSW recall falls with size), which
+# read as damage and would have wiped it; at 1,000 it found all 24 in 0.6 s. Damage that this check
+# exists for (wrong norms, scrambled links) still misses at any width.
+SELF_CHECK_WIDTH = 1000
 
 
-def self_check(collection, samples: int = SELF_CHECK_SAMPLES) -> str:  # noqa: ANN001
+def self_check(collection, samples: int = SELF_CHECK_SAMPLES, ids: Sequence[str] | None = None) -> str:  # noqa: ANN001
     """'' when the collection reads back: up to `samples` stored vectors, spread over the collection,
-    are each their own nearest neighbour (or tie with an identical vector at distance ~0). Otherwise
-    what is wrong. Raises what Chroma raises on an unreadable index."""
+    are each found by a search for themselves at distance ~0 (or the search is saturated with
+    identical vectors). Otherwise what is wrong. Raises what Chroma raises on an unreadable index.
+    The samples come from `ids` (all ids, when the caller has them), else by position."""
     n = int(collection.count())
     if n == 0:
         return ""
-    step = max(1, n // samples)
-    offsets = list(range(0, n, step))[:samples]
-    ids: list[str] = []
-    vecs: list[np.ndarray] = []
-    for off in offsets:
-        got = collection.get(offset=off, limit=1, include=["embeddings"])
-        if not got["ids"]:
-            return f"no vector at offset {off} of {n}"
-        ids.append(got["ids"][0])
-        vecs.append(np.asarray(got["embeddings"][0], dtype=np.float32))
-    mat = np.vstack(vecs)
+    chosen = spread(sorted(ids), samples) if ids is not None else _ids_by_position(collection, n, samples)
+    if not chosen:
+        return ""
+    got = collection.get(ids=chosen, include=["embeddings"])
+    by_id = dict(zip(got["ids"], got["embeddings"] if got.get("embeddings") is not None else [], strict=False))
+    missing = [pid for pid in chosen if pid not in by_id]
+    if missing:
+        return f"no stored vector for {len(missing)} of {len(chosen)} sampled ids (e.g. {missing[0]})"
+    mat = np.vstack([np.asarray(by_id[pid], dtype=np.float32) for pid in chosen])
     with np.errstate(all="ignore"):  # garbage norms overflow: that is the finding, not a warning
         unreadable = not np.all(np.isfinite(mat)) or not np.all(np.isfinite(np.linalg.norm(mat, axis=1)))
         unreadable = unreadable or bool(np.any(np.linalg.norm(mat, axis=1) == 0))
     if unreadable:
         return "stored vectors are zero or not finite"
-    res = collection.query(query_embeddings=mat, n_results=min(n, 10), include=["distances"])
-    bad = [
-        pid for pid, got, dist in zip(ids, res["ids"], res["distances"], strict=True)
-        if pid not in got or not dist or dist[0] > SELF_CHECK_TOLERANCE
-    ]
+    res = collection.query(query_embeddings=mat, n_results=min(n, SELF_CHECK_WIDTH), include=["distances"])
+    bad = [pid for pid, found, dist in zip(chosen, res["ids"], res["distances"], strict=True)
+           if not _finds_itself(pid, found, dist)]
     # HNSW is approximate: allow one miss in ten before calling the index wrong.
-    if len(bad) > len(ids) // 10:
-        return f"{len(bad)} of {len(ids)} sampled vectors are not their own nearest neighbour"
+    if len(bad) > len(chosen) // 10:
+        return f"{len(bad)} of {len(chosen)} sampled vectors are not their own nearest neighbour"
     return ""
+
+
+def _finds_itself(pid: str, found: list[str], dist: list[float]) -> bool:
+    if pid in found:
+        return dist[found.index(pid)] <= SELF_CHECK_TOLERANCE
+    # more identical copies than the search returns: every hit at distance ~0
+    return bool(dist) and len(found) >= SELF_CHECK_WIDTH and dist[-1] <= SELF_CHECK_TOLERANCE
+
+
+def spread(items: Sequence[str], k: int) -> list[str]:
+    """k items evenly spaced over `items` (all of them when there are at most k)."""
+    if len(items) <= k:
+        return list(items)
+    step = len(items) / k
+    return [items[int(i * step)] for i in range(k)]
+
+
+def _ids_by_position(collection, n: int, samples: int) -> list[str]:  # noqa: ANN001
+    """Ids at evenly spaced positions. Chroma pages by OFFSET (a scan: ~4 s at position 425,000), so
+    only callers without the ids and without the folder (a server's collection) come here."""
+    out: list[str] = []
+    for off in range(0, n, max(1, n // samples)):
+        got = collection.get(offset=off, limit=1, include=[])
+        out.extend(got["ids"][:1])
+        if len(out) >= samples:
+            break
+    return out
+
+
+def sample_ids_from_folder(chroma_path: Path | str, name: str, samples: int = SELF_CHECK_SAMPLES) -> list[str] | None:
+    """Ids spread over the collection read from an embedded folder's chroma.sqlite3 by row id (a
+    few index seeks at any size, where Chroma's own paging scans). None when the file does not
+    read as expected: the caller samples through Chroma instead."""
+    db = Path(chroma_path) / "chroma.sqlite3"
+    try:
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
+    except sqlite3.Error:
+        return None
+    try:
+        seg = con.execute(
+            "SELECT s.id FROM segments s JOIN collections c ON c.id = s.collection "
+            "WHERE c.name = ? AND s.scope = 'METADATA'", (name,),
+        ).fetchone()
+        if seg is None:
+            return None
+        lo, hi = con.execute("SELECT min(id), max(id) FROM embeddings WHERE segment_id = ?", seg).fetchone()
+        if lo is None:
+            return []
+        out: list[str] = []
+        for i in range(samples):
+            row = con.execute(
+                "SELECT embedding_id FROM embeddings WHERE id >= ? AND segment_id = ? ORDER BY id LIMIT 1",
+                (lo + (hi - lo) * i // samples, seg[0]),
+            ).fetchone()
+            if row and row[0] not in out:
+                out.append(row[0])
+        return out
+    except sqlite3.Error:
+        return None
+    finally:
+        con.close()
 
 
 @contextlib.contextmanager
@@ -433,7 +497,10 @@ def _probe_main(argv: list[str]) -> int:
             path=path, settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
         )
         names = {getattr(c, "name", c) for c in client.list_collections()}
-        problem = self_check(client.get_collection(name)) if name in names else ""
+        problem = ""
+        if name in names:
+            ids = sample_ids_from_folder(path, name) or None
+            problem = self_check(client.get_collection(name), ids=ids)
     except Exception as exc:  # noqa: BLE001 - what Chroma raises is the verdict
         problem = f"{type(exc).__name__}: {str(exc)[:300]}"
     print(json.dumps({"damaged": problem}), flush=True)

@@ -197,3 +197,27 @@ def test_a_store_newer_than_the_code_is_refused(db_url):
 
     with pytest.raises(RuntimeError, match="newer than this code"):
         FactStore(db_url)
+
+
+def test_v9_reads_a_bodys_chosen_report_through_its_index(tmp_path):
+    """A v8 store's (body, year) index gains `chosen`, and the lookup FactBook.report makes reads
+    it instead of scanning the year (SQLite's plan; PostgreSQL plans by its own statistics)."""
+    url = f"sqlite:///{tmp_path / 's.sqlite3'}"
+    st = FactStore(url)
+    st.engine.dispose()
+    eng = create_engine(url)
+    with eng.begin() as c:
+        c.execute(text("DROP INDEX ix_reports_body_year"))
+        c.execute(text("CREATE INDEX ix_reports_body_year ON reports (body, year)"))
+        c.execute(text("UPDATE schema_version SET version = 8"))
+    eng.dispose()
+    st = FactStore(url)
+    with st.engine.connect() as c:
+        assert migrate.current_version(c) == migrate.LATEST
+        for bodies in ("'甲'", "'甲', '乙'", ", ".join(f"'{i}'" for i in range(30))):
+            plan = " ".join(str(r[-1]) for r in c.execute(text(
+                f"EXPLAIN QUERY PLAN SELECT * FROM reports WHERE year = 2023 AND chosen = 1 AND body IN ({bodies})"
+            )))
+            assert "ix_reports_body_year" in plan and "chosen=?" in plan, (bodies, plan)
+    assert shape(st.engine) == shape(FactStore(f"sqlite:///{tmp_path / 'fresh.sqlite3'}").engine)
+    st.engine.dispose()

@@ -50,3 +50,27 @@ def test_search_gives_the_same_hits_on_both_paths(rag_stores, monkeypatch):  # n
     assert [(h.passage.id, h.dense_rank) for h in exact] == [(h.passage.id, h.dense_rank) for h in ann]
     assert [h.dense for h in exact] == pytest.approx([h.dense for h in ann], abs=1e-4)
     assert [h.score for h in exact] == pytest.approx([h.score for h in ann])
+
+
+def test_a_broad_scope_filtered_after_the_search_ranks_as_chroma(rag_stores, monkeypatch):  # noqa: F811
+    """A scope holding a large share of the passages (a year over every body, BROAD_SHARE) is
+    searched unfiltered and filtered afterwards; on a store where HNSW is exact it gives Chroma's
+    filtered hits. With EXACT_DENSE_MAX off every scope of the sample corpus takes that path."""
+    monkeypatch.setattr(R, "EXACT_DENSE_MAX", -1)
+    r = Retriever(rag_stores)
+    years = sorted({m.year for m in r.meta.values()})
+    bodies = sorted({m.body for m in r.meta.values()})
+    scopes = [(None, [y]) for y in years] + [([b], None) for b in bodies] + [(bodies[:2], years[-2:])]
+    taken = 0
+    for text in QUESTIONS:
+        vec = rag_stores.embedder.embed_query_array(text)
+        for bs, ys in scopes:
+            allowed = r.allowed(bs, ys)
+            if not allowed:
+                continue
+            taken += len(allowed) >= R.BROAD_SHARE * len(r.meta)
+            got = r.dense(vec, bs, ys, allowed)
+            ann = rag_stores.vectors.query(vec, k=r.depth, where=build_where(body=bs, year=ys))
+            assert [h.id for h in got] == [h.id for h in ann], (text, bs, ys)
+            assert [h.score for h in got] == pytest.approx([h.score for h in ann], abs=1e-4)
+    assert taken >= len(QUESTIONS) * len(years)  # the broad path was exercised, not the fallback only
