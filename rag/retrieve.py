@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
@@ -126,8 +127,11 @@ class Hit:
         return self.passage.section.split("/")[0]
 
 
-@dataclass
+@dataclass(slots=True, frozen=True)
 class _Meta:
+    """One passage's place, held for every passage: slots and shared strings keep 850,000 of
+    them in a few hundred MB less than plain dataclasses with a string per row."""
+
     report_id: str
     body: str
     year: int
@@ -175,7 +179,8 @@ class Retriever:
                 t = passages_table
                 q = select(t.c.id, t.c.report_id, t.c.body, t.c.year, t.c.section)
                 with self.stores.facts.engine.connect() as c:
-                    meta = {r[0]: _Meta(r[1], r[2], int(r[3]), r[4]) for r in c.execute(q)}
+                    i = sys.intern  # a report's ~9 passages share its id, body and section names
+                    meta = {r[0]: _Meta(i(r[1]), i(r[2]), int(r[3]), i(r[4] or "")) for r in c.execute(q)}
                 by_key: dict[tuple[str, int], list[str]] = {}
                 for pid, m in meta.items():
                     by_key.setdefault((m.body, m.year), []).append(pid)
