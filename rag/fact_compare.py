@@ -154,7 +154,7 @@ class CompareOps:
         for fig in q.figures:
             cols = self.columns(q, fig, "2021")
             r = self.book.rank(fig.table, fig.row, year, cols[0] if fig.column or q.applicants else None,
-                               bodies=named or None, limit=RANK_LIMIT, ascending=ascending)  # fmt: skip
+                               bodies=named or None, limit=RANK_LIMIT, ascending=ascending, counts=False)  # fmt: skip
             first = (r.top or r.undecidable or [None])[0]
             label = cell_label(fig.table, fig.row, first.column) if first else T.row(fig.table, fig.row).short
             scope = "所问" if named and len(named) < len(catalog.bodies) else "库中共有"

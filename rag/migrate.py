@@ -162,6 +162,13 @@ def _v9_chosen_by_body(conn: Connection) -> None:
     _create_index(conn, "reports", "ix_reports_body_year", "body, year, chosen")
 
 
+def _v10_covering_rank(conn: Connection) -> None:
+    """ix_figures_rank gains report_id, so a ranking's top rows come from the index alone: with
+    the rows' table pages read one by one, the walk took 25-75 ms of cold reads at 100,000 reports."""
+    _drop_index(conn, "figures", "ix_figures_rank")
+    _create_index(conn, "figures", "ix_figures_rank", 'year, table_no, "row", col, chosen, template, value, body, report_id')
+
+
 # version -> step bringing a store from version-1 to version; version 1 is the unversioned schema.
 STEPS: dict[int, Callable[[Connection], None]] = {
     2: _v2_indexes_and_chosen,
@@ -172,6 +179,7 @@ STEPS: dict[int, Callable[[Connection], None]] = {
     7: lexical.migrate,  # passage_lex (+ FTS5 / tsvector): lexical search inside SQL, filled from passages
     8: _v8_figures,  # figures: each figure's value per report, for rankings by index
     9: _v9_chosen_by_body,  # ix_reports_body_year gains `chosen`
+    10: _v10_covering_rank,  # ix_figures_rank gains report_id
 }
 LATEST = max(STEPS)
 

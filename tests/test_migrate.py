@@ -221,3 +221,26 @@ def test_v9_reads_a_bodys_chosen_report_through_its_index(tmp_path):
             assert "ix_reports_body_year" in plan and "chosen=?" in plan, (bodies, plan)
     assert shape(st.engine) == shape(FactStore(f"sqlite:///{tmp_path / 'fresh.sqlite3'}").engine)
     st.engine.dispose()
+
+
+def test_v10_ranking_rows_come_from_the_index_alone(tmp_path):
+    """A v9 store's ix_figures_rank gains report_id: the rows above a ranking's cut (value, body,
+    report id) are read from the index, not from the table row by row (SQLite's plan)."""
+    url = f"sqlite:///{tmp_path / 's.sqlite3'}"
+    FactStore(url).engine.dispose()
+    eng = create_engine(url)
+    with eng.begin() as c:
+        c.execute(text("DROP INDEX ix_figures_rank"))
+        c.execute(text('CREATE INDEX ix_figures_rank ON figures (year, table_no, "row", col, chosen, template, value, body)'))
+        c.execute(text("UPDATE schema_version SET version = 9"))
+    eng.dispose()
+    st = FactStore(url)
+    with st.engine.connect() as c:
+        assert migrate.current_version(c) == migrate.LATEST
+        plan = " ".join(str(r[-1]) for r in c.execute(text(
+            "EXPLAIN QUERY PLAN SELECT value, body, report_id FROM figures WHERE year = 2023 AND table_no = '三' "
+            "AND \"row\" = 'new' AND col = 'total' AND chosen = 1 AND template = '2021' AND value > 5"
+        )))
+    assert "COVERING INDEX ix_figures_rank" in plan, plan
+    assert shape(st.engine) == shape(FactStore(f"sqlite:///{tmp_path / 'fresh.sqlite3'}").engine)
+    st.engine.dispose()
