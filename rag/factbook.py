@@ -6,7 +6,6 @@ while the answering code in rag/factanswer.py only asks for a report's cells and
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import threading
 from collections import OrderedDict
@@ -17,21 +16,15 @@ from sqlalchemy import func, select, true
 from sqlalchemy.engine import Connection
 
 from nianbao import template as T
-from rag.factstore import FactStore, ReportRow, StoredFact, StoredViolation
+from rag.factstore import FactStore, ReportRow, StoredFact, StoredViolation, cell_columns, unpack_cells
 from rag.factstore import facts as facts_table
 from rag.factstore import figures as figures_table
+from rag.factstore import report_cells as cells_table
 from rag.factstore import reports as reports_table
 from rag.factstore import violations as violations_table
 
 CellKey = tuple[str, str, str]
 
-# StoredFact field -> facts column, read as plain rows (a report is ~200 of them; mappings cost 3x)
-_RENAMED = {"table": "table_no", "column": "col"}
-_FACT_FIELDS = [
-    f.name for f in dataclasses.fields(StoredFact) if _RENAMED.get(f.name, f.name) in facts_table.c
-]
-_FACT_COLUMNS = [facts_table.c[_RENAMED.get(n, n)] for n in _FACT_FIELDS]
-_POSITIONAL = [f.name for f in dataclasses.fields(StoredFact)] == _FACT_FIELDS  # every field is a column
 
 
 @dataclass
@@ -295,10 +288,16 @@ class FactBook:
         ids = [r.id for r in reports]
         fresh = {r.id: ReportFacts(r) for r in reports}
         with self.store.engine.connect() as c:
-            q = select(*_FACT_COLUMNS).where(facts_table.c.report_id.in_(ids))
-            for row in c.execute(q).all():  # ~200 rows a report: one fetch, positional fields
-                f = StoredFact(*row) if _POSITIONAL else StoredFact(**dict(zip(_FACT_FIELDS, row, strict=True)))
-                fresh[f.report_id].cells[(f.table, f.row, f.column)] = f
+            docs = dict(c.execute(select(cells_table.c.report_id, cells_table.c.data).where(cells_table.c.report_id.in_(ids))).all())
+            for rid, data in docs.items():  # one document a report (report_cells), not ~200 rows
+                cells = fresh[rid].cells
+                for f in unpack_cells(data):
+                    cells[(f.table, f.row, f.column)] = f
+            rest = [i for i in ids if i not in docs]  # none in a consistent store; read as before
+            if rest:
+                for row in c.execute(select(*cell_columns()).where(facts_table.c.report_id.in_(rest))).all():
+                    f = StoredFact(*row)
+                    fresh[f.report_id].cells[(f.table, f.row, f.column)] = f
             q = select(violations_table).where(violations_table.c.report_id.in_(ids))
             for r in c.execute(q).mappings():
                 rf = fresh[r["report_id"]]

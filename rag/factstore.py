@@ -8,7 +8,9 @@ One report is replaced in one transaction, so a reader never sees half a report.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -158,6 +160,18 @@ figures = Table(
     Column("value", Float),
     # covering: a ranking's top rows are read from the index alone (each table row is a random read)
     Index("ix_figures_rank", "year", "table_no", "row", "col", "chosen", "template", "value", "body", "report_id"),
+)
+
+# Each report's facts as one compressed document, in the facts' row order (schema v11). On a store
+# larger than memory a report's ~200 fact rows are ~10 pages of table and index read one by one
+# (46 ms of cold reads for the 10 reports a ranking lists, at 100,000 reports); its document is one
+# or two. Derived from `facts` and rewritten with them in the report's transaction (replace_report,
+# update_facts, deletes); FactBook reads it.
+report_cells = Table(
+    "report_cells",
+    metadata,
+    Column("report_id", String(200), ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True),
+    Column("data", LargeBinary, nullable=False),
 )
 
 violations = Table(
@@ -375,6 +389,53 @@ def refresh_figures(conn: Connection, report_ids: list[str]) -> None:
             _insert_figures(conn, rid, m.body, int(m.year), m.template, cells[rid], bool(m.chosen))
 
 
+_RENAMED = {"table": "table_no", "column": "col"}  # StoredFact field -> facts column
+
+
+def _cell_fields() -> tuple[str, ...]:
+    names = tuple(f.name for f in dataclasses.fields(StoredFact))
+    assert all(_RENAMED.get(n, n) in facts.c for n in names), "every StoredFact field is a facts column"
+    return names
+
+
+CELL_FIELDS = _cell_fields()
+_SPLITS, _REPORT_ID = CELL_FIELDS.index("splits"), CELL_FIELDS.index("report_id")
+
+
+def cell_columns() -> list:
+    """The facts columns in StoredFact's field order: a row builds a StoredFact positionally."""
+    return [facts.c[_RENAMED.get(n, n)] for n in CELL_FIELDS]
+
+
+def pack_cells(rows: list) -> bytes:
+    """A report's fact rows (in CELL_FIELDS order, lists decoded) as its report_cells document."""
+    doc = json.dumps([list(r) for r in rows], ensure_ascii=False, separators=(",", ":"))
+    return zlib.compress(doc.encode("utf-8"), 6)
+
+
+def unpack_cells(data: bytes) -> list[StoredFact]:
+    """The StoredFacts of a report_cells document, as the facts table gives them."""
+    out = []
+    for r in json.loads(zlib.decompress(data)):
+        r[_SPLITS] = [tuple(x) for x in r[_SPLITS]]
+        out.append(StoredFact(*r))
+    return out
+
+
+def refresh_cells(conn: Connection, report_ids: list[str]) -> None:
+    """Rewrite the report_cells documents of these reports from their facts (with every write of
+    a report's facts; and by the schema-v11 fill). A report without facts gets an empty one."""
+    cols = cell_columns()
+    for i in range(0, len(report_ids), 500):
+        chunk = report_ids[i : i + 500]
+        conn.execute(delete(report_cells).where(report_cells.c.report_id.in_(chunk)))
+        rows: dict[str, list] = {r: [] for r in conn.execute(select(reports.c.id).where(reports.c.id.in_(chunk))).scalars()}
+        for r in conn.execute(select(*cols).where(facts.c.report_id.in_(chunk)).order_by(facts.c.id)):
+            rows[r[_REPORT_ID]].append(r)
+        if rows:
+            conn.execute(insert(report_cells), [{"report_id": rid, "data": pack_cells(v)} for rid, v in rows.items()])
+
+
 def _insert_facts(conn: Connection, rows: list[tuple]) -> None:
     """Facts are most of a store's rows (~200 a report): one driver-level executemany, without
     SQLAlchemy's per-row parameter processing (a third of the write time otherwise), so the list
@@ -442,6 +503,7 @@ class FactStore:
                     for f in parsed.facts
                 ],
             )  # fmt: skip
+        refresh_cells(conn, [rid])
         if parsed.violations:
             conn.execute(
                 insert(violations),
@@ -481,6 +543,7 @@ class FactStore:
                 .values(value=f.value, uncertain=f.uncertain, note=f.note)
             )
         refresh_figures(conn, sorted({rid for rid, _ in changed}))
+        refresh_cells(conn, sorted({rid for rid, _ in changed}))
 
     def add_violations(self, report_id: str, items: list[Violation], conn: Connection | None = None) -> None:
         """Attach extra violations (e.g. cross-year rules found after a neighbour year is ingested)."""
@@ -517,7 +580,7 @@ class FactStore:
         """Delete one report; returns its (body, year), re-choosing that pair's report when `mark`."""
         pairs = {(b, y) for b, y in conn.execute(select(reports.c.body, reports.c.year).where(reports.c.id == report_id))}
         _unindex_passages(conn, report_id)
-        for t in (facts, figures, violations, passages):
+        for t in (facts, figures, report_cells, violations, passages):
             conn.execute(delete(t).where(t.c.report_id == report_id))
         conn.execute(delete(reports).where(reports.c.id == report_id))
         if mark:

@@ -169,6 +169,15 @@ def _v10_covering_rank(conn: Connection) -> None:
     _create_index(conn, "figures", "ix_figures_rank", 'year, table_no, "row", col, chosen, template, value, body, report_id')
 
 
+def _v11_report_cells(conn: Connection) -> None:
+    """report_cells: each report's facts as one document (FactBook reads a report in one or two
+    pages), filled from every report's facts."""
+    from rag.factstore import metadata, refresh_cells
+
+    metadata.create_all(conn, checkfirst=True)
+    refresh_cells(conn, [r for (r,) in conn.execute(text("SELECT id FROM reports ORDER BY id"))])
+
+
 # version -> step bringing a store from version-1 to version; version 1 is the unversioned schema.
 STEPS: dict[int, Callable[[Connection], None]] = {
     2: _v2_indexes_and_chosen,
@@ -180,6 +189,7 @@ STEPS: dict[int, Callable[[Connection], None]] = {
     8: _v8_figures,  # figures: each figure's value per report, for rankings by index
     9: _v9_chosen_by_body,  # ix_reports_body_year gains `chosen`
     10: _v10_covering_rank,  # ix_figures_rank gains report_id
+    11: _v11_report_cells,  # report_cells: a report's facts in one read
 }
 LATEST = max(STEPS)
 

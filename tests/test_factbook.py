@@ -242,3 +242,63 @@ def test_figures_follow_chosen_flips_deletes_and_settled_cells(db_url):
     assert _figures(st, big.report_id) == {}
     assert {ch for _, ch, _ in _figures(st, small.report_id).values()} == {True}
     st.engine.dispose()
+
+
+def _rows_by_report(st: FactStore) -> dict[str, list]:
+    """Every report's facts read row by row from the facts table, in row order."""
+    from dataclasses import asdict
+
+    from sqlalchemy import select
+
+    from rag.factstore import StoredFact, cell_columns, facts
+
+    out: dict[str, list] = {r.id: [] for r in st.reports()}
+    with st.engine.connect() as c:
+        for row in c.execute(select(*cell_columns()).order_by(facts.c.id)):
+            f = StoredFact(*row)
+            out[f.report_id].append(asdict(f))
+    return out
+
+
+def _documents(st: FactStore) -> dict[str, list]:
+    from dataclasses import asdict
+
+    from sqlalchemy import select
+
+    from rag.factstore import report_cells, unpack_cells
+
+    with st.engine.connect() as c:
+        docs = c.execute(select(report_cells.c.report_id, report_cells.c.data)).all()
+    return {rid: [asdict(f) for f in unpack_cells(data)] for rid, data in docs}
+
+
+def test_report_documents_hold_exactly_the_facts_rows(store):
+    """FactBook reads a report from its report_cells document (one read, not ~200 rows): every
+    report has one, and it gives the facts table's rows field for field, undecidable cells included."""
+    rows = _rows_by_report(store)
+    assert _documents(store) == rows
+    assert any(f["uncertain"] and f["value"] is None for fs in rows.values() for f in fs)
+    book = FactBook(store, capacity=1000)
+    reps = store.reports()[:12]
+    for rep in reps:
+        assert [c.__dict__ for c in book.facts_of(rep).cells.values()] == rows[rep.id]
+
+
+def test_report_documents_follow_settled_and_deleted_facts(db_url):
+    st = FactStore(db_url)
+    reps = [replace(parsed_from_synth(r), passages=[]) for r in generate_reports(4, seed=5)]
+    for p in reps:
+        st.replace_report(p, [])
+    rid = reps[0].report_id
+    f = next(f for f in reps[0].facts if f.value is not None)
+    with st.engine.begin() as c:
+        st.update_facts(c, [(rid, replace(f, value=f.value + 1, uncertain=False, note="按推算（测试）"))])
+    got = FactBook(st).facts_of(next(r for r in st.reports() if r.id == rid)).cells[f.key()]
+    assert got.value == f.value + 1 and got.note == "按推算（测试）"
+    assert _documents(st) == _rows_by_report(st)
+    st.replace_report(reps[1], [])  # the same report again: one document, the new one
+    st.delete_report(reps[2].report_id)
+    docs = _documents(st)
+    assert set(docs) == {r.id for r in st.reports()} and reps[2].report_id not in docs
+    assert docs == _rows_by_report(st)
+    st.engine.dispose()
