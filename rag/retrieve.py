@@ -153,9 +153,9 @@ class Retriever:
         self.stores = stores
         self.depth = depth
         self._meta: dict[str, _Meta] | None = None
-        self._by_key: dict[tuple[str, int], list[str]] = {}  # (body, year) -> passage ids
-        self._years_of: dict[str, list[int]] = {}  # body -> years with passages
-        self._key_order: dict[tuple[str, int], int] = {}  # (body, year) -> its place in the store's order
+        # (body, year) -> passage ids; body -> years with passages; (body, year) -> its place in the
+        # store's order: replaced together when the metadata is read again
+        self._scopes: tuple[dict, dict, dict] = ({}, {}, {})
         self._idf: dict[str, float] = {}
         self._signature: tuple | None = None
         self._lock = threading.Lock()
@@ -187,8 +187,10 @@ class Retriever:
                 years_of: dict[str, list[int]] = {}
                 for b, y in by_key:
                     years_of.setdefault(b, []).append(y)
-                self._meta, self._by_key, self._years_of = meta, by_key, years_of
-                self._key_order = {k: i for i, k in enumerate(by_key)}
+                order = {k: i for i, k in enumerate(by_key)}
+                # one assignment: a reader takes the three maps of one snapshot (allowed())
+                self._scopes = (by_key, years_of, order)
+                self._meta = meta
             return self._meta
 
     def allowed(self, bodies: list[str] | None, years: list[int] | None) -> list[str] | None:
@@ -196,14 +198,14 @@ class Retriever:
         if not bodies and not years:
             return None
         _ = self.meta
+        by_key, years_of, order = self._scopes  # one attribute read: the maps of one snapshot
         bs, ys = set(bodies or []), set(years or [])
         if bs:  # through each body's years: a scoped question never walks the whole catalog
-            keys = [(b, y) for b in bs for y in self._years_of.get(b, ()) if not ys or y in ys]
+            keys = [(b, y) for b in bs for y in years_of.get(b, ()) if not ys or y in ys]
         else:
-            keys = [k for k in self._by_key if k[1] in ys]
-        order = self._key_order
+            keys = [k for k in by_key if k[1] in ys]
         keys.sort(key=order.__getitem__)  # the store's order, as when every key was walked
-        return [pid for k in keys for pid in self._by_key[k]]
+        return [pid for k in keys for pid in by_key[k]]
 
     def idf(self, token: str) -> float:
         """IDF of a token over the BM25 corpus; a token the corpus never uses weighs most.

@@ -342,8 +342,8 @@ SELF_CHECK_WIDTH = 1000
 
 def self_check(collection, samples: int = SELF_CHECK_SAMPLES, ids: Sequence[str] | None = None) -> str:  # noqa: ANN001
     """'' when the collection reads back: up to `samples` stored vectors, spread over the collection,
-    are each found by a search for themselves at distance ~0 (or the search is saturated with
-    identical vectors). Otherwise what is wrong. Raises what Chroma raises on an unreadable index.
+    are each found by a search for themselves at distance ~0 (or find a vector that is identical
+    to them, checked against its stored copy). Otherwise what is wrong. Raises what Chroma raises on an unreadable index.
     The samples come from `ids` (all ids, when the caller has them), else by position."""
     n = int(collection.count())
     if n == 0:
@@ -363,19 +363,42 @@ def self_check(collection, samples: int = SELF_CHECK_SAMPLES, ids: Sequence[str]
     if unreadable:
         return "stored vectors are zero or not finite"
     res = collection.query(query_embeddings=mat, n_results=min(n, SELF_CHECK_WIDTH), include=["distances"])
-    bad = [pid for pid, found, dist in zip(chosen, res["ids"], res["distances"], strict=True)
-           if not _finds_itself(pid, found, dist)]
+    bad, twins = [], {}
+    for i, (pid, found, dist) in enumerate(zip(chosen, res["ids"], res["distances"], strict=True)):
+        if pid in found:
+            if dist[found.index(pid)] > SELF_CHECK_TOLERANCE:
+                bad.append(pid)
+        elif dist and dist[0] <= SELF_CHECK_TOLERANCE:
+            twins[i] = found[0]  # an identical passage elsewhere (boilerplate): checked below
+        else:
+            bad.append(pid)
+    bad += _false_twins(collection, mat, twins, chosen)
     # HNSW is approximate: allow one miss in ten before calling the index wrong.
     if len(bad) > len(chosen) // 10:
         return f"{len(bad)} of {len(chosen)} sampled vectors are not their own nearest neighbour"
     return ""
 
 
-def _finds_itself(pid: str, found: list[str], dist: list[float]) -> bool:
-    if pid in found:
-        return dist[found.index(pid)] <= SELF_CHECK_TOLERANCE
-    # more identical copies than the search returns: every hit at distance ~0
-    return bool(dist) and len(found) >= SELF_CHECK_WIDTH and dist[-1] <= SELF_CHECK_TOLERANCE
+def _false_twins(collection, mat: np.ndarray, twins: dict[int, str], chosen: list[str]) -> list[str]:  # noqa: ANN001
+    """Samples whose search returned another vector at distance ~0 instead of themselves: fine when
+    that vector really is identical (many identical passages crowd a search; Chroma then returns
+    fewer hits than asked), damage when the distance was wrong. Returns the samples that fail."""
+    if not twins:
+        return []
+    got = collection.get(ids=sorted(set(twins.values())), include=["embeddings"])
+    stored = dict(zip(got["ids"], got["embeddings"] if got.get("embeddings") is not None else [], strict=False))
+    out = []
+    for i, twin in twins.items():
+        vec = stored.get(twin)
+        if vec is None or _cosine_distance(mat[i], np.asarray(vec, dtype=np.float32)) > SELF_CHECK_TOLERANCE:
+            out.append(chosen[i])
+    return out
+
+
+def _cosine_distance(a: np.ndarray, b: np.ndarray) -> float:
+    with np.errstate(all="ignore"):
+        d = 1.0 - float(a @ b) / float(np.linalg.norm(a) * np.linalg.norm(b))
+    return d if np.isfinite(d) else 2.0
 
 
 def spread(items: Sequence[str], k: int) -> list[str]:

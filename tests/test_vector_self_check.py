@@ -82,3 +82,26 @@ def test_samples_from_the_folder_spread_over_the_whole_collection(sparse_index):
 def test_the_probe_waits_longer_for_a_larger_index(sparse_index, tmp_path):
     folder, _, _, _ = sparse_index
     assert probe_timeout(folder) > probe_timeout(tmp_path)
+
+
+@pytest.mark.parametrize("persistent", [True, False], ids=["persistent", "in-memory"])
+def test_many_identical_passages_are_not_damage(tmp_path, persistent):
+    """Boilerplate shared by thousands of reports embeds to one vector: a sample among 2,000 such
+    copies finds an identical copy, not itself (Chroma then returns fewer hits than asked). That
+    passes when the copy's stored vector is identical; the old rule called it damage."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    settings = ChromaSettings(anonymized_telemetry=False)
+    client = (chromadb.PersistentClient(path=str(tmp_path / "c"), settings=settings) if persistent
+              else chromadb.EphemeralClient(settings=settings))
+    col = client.create_collection("dupes", embedding_function=None, metadata={"hnsw:space": "cosine"})
+    rng = np.random.default_rng(3)
+    same = rng.standard_normal(64).astype(np.float32)
+    vecs = np.vstack([np.tile(same, (2_000, 1)), rng.standard_normal((500, 64)).astype(np.float32)])
+    ids = [f"d{i:04d}" for i in range(len(vecs))]
+    for i in range(0, len(vecs), 500):
+        col.add(ids=ids[i : i + 500], embeddings=vecs[i : i + 500])
+    picks = [ids[i] for i in range(0, len(ids), len(ids) // SELF_CHECK_SAMPLES)][:SELF_CHECK_SAMPLES]
+    assert sum(p < "d2000" for p in picks) > SELF_CHECK_SAMPLES // 2  # most samples are copies
+    assert self_check(col, ids=ids) == ""
