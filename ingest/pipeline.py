@@ -382,7 +382,7 @@ class Ingestor:
         want = set(ids)
         try:
             have = set(st.vectors.ids())  # ~0.1 s for tens of thousands of ids: once per batch
-            st.vectors.probe(ids=sorted(have))
+            st.vectors.probe(ids=list(have))  # self_check sorts and spreads them
         except Exception as exc:  # noqa: BLE001 - derived data: start it afresh from SQL
             log.warning("Chroma store unreadable (%s: %s); rebuilding it from SQL", type(exc).__name__, exc)
             st.vectors.reset()

@@ -542,8 +542,9 @@ class FactStore:
                 .where(facts.c.report_id == rid, facts.c.table_no == f.table, facts.c.row == f.row, facts.c.col == f.column)
                 .values(value=f.value, uncertain=f.uncertain, note=f.note)
             )
-        refresh_figures(conn, sorted({rid for rid, _ in changed}))
-        refresh_cells(conn, sorted({rid for rid, _ in changed}))
+        rids = sorted({rid for rid, _ in changed})
+        refresh_figures(conn, rids)
+        refresh_cells(conn, rids)
 
     def add_violations(self, report_id: str, items: list[Violation], conn: Connection | None = None) -> None:
         """Attach extra violations (e.g. cross-year rules found after a neighbour year is ingested)."""

@@ -151,8 +151,7 @@ def _v8_figures(conn: Connection) -> None:
 
     metadata.create_all(conn, checkfirst=True)
     _create_index(conn, "reports", "ix_reports_year_chosen", "year, chosen, template")
-    ids = [r for (r,) in conn.execute(text("SELECT id FROM reports ORDER BY id"))]
-    refresh_figures(conn, ids)
+    refresh_figures(conn, _report_ids(conn))
 
 
 def _v9_chosen_by_body(conn: Connection) -> None:
@@ -175,7 +174,11 @@ def _v11_report_cells(conn: Connection) -> None:
     from rag.factstore import metadata, refresh_cells
 
     metadata.create_all(conn, checkfirst=True)
-    refresh_cells(conn, [r for (r,) in conn.execute(text("SELECT id FROM reports ORDER BY id"))])
+    refresh_cells(conn, _report_ids(conn))
+
+
+def _report_ids(conn: Connection) -> list[str]:
+    return [r for (r,) in conn.execute(text("SELECT id FROM reports ORDER BY id"))]
 
 
 # version -> step bringing a store from version-1 to version; version 1 is the unversioned schema.

@@ -351,8 +351,7 @@ def self_check(collection, samples: int = SELF_CHECK_SAMPLES, ids: Sequence[str]
     chosen = spread(sorted(ids), samples) if ids is not None else _ids_by_position(collection, n, samples)
     if not chosen:
         return ""
-    got = collection.get(ids=chosen, include=["embeddings"])
-    by_id = dict(zip(got["ids"], got["embeddings"] if got.get("embeddings") is not None else [], strict=False))
+    by_id = _stored_vectors(collection, chosen)
     missing = [pid for pid in chosen if pid not in by_id]
     if missing:
         return f"no stored vector for {len(missing)} of {len(chosen)} sampled ids (e.g. {missing[0]})"
@@ -385,14 +384,20 @@ def _false_twins(collection, mat: np.ndarray, twins: dict[int, str], chosen: lis
     fewer hits than asked), damage when the distance was wrong. Returns the samples that fail."""
     if not twins:
         return []
-    got = collection.get(ids=sorted(set(twins.values())), include=["embeddings"])
-    stored = dict(zip(got["ids"], got["embeddings"] if got.get("embeddings") is not None else [], strict=False))
+    stored = _stored_vectors(collection, sorted(set(twins.values())))
     out = []
     for i, twin in twins.items():
         vec = stored.get(twin)
         if vec is None or _cosine_distance(mat[i], np.asarray(vec, dtype=np.float32)) > SELF_CHECK_TOLERANCE:
             out.append(chosen[i])
     return out
+
+
+def _stored_vectors(collection, ids: list[str]) -> dict:  # noqa: ANN001
+    """id -> stored vector, for the ids Chroma has."""
+    got = collection.get(ids=ids, include=["embeddings"])
+    vecs = got.get("embeddings")
+    return dict(zip(got["ids"], vecs if vecs is not None else [], strict=False))
 
 
 def _cosine_distance(a: np.ndarray, b: np.ndarray) -> float:

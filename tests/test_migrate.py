@@ -47,6 +47,17 @@ def make_v1(url: str) -> None:
     eng.dispose()
 
 
+def rewind(url: str, version: int, *statements: str) -> None:
+    """Turn a store back into an older version: run `statements` (undo what later steps did) and
+    stamp it `version`, with no open connection left behind."""
+    eng = create_engine(url)
+    with eng.begin() as c:
+        for sql in statements:
+            c.execute(text(sql))
+        c.execute(text(f"UPDATE schema_version SET version = {version}"))
+    eng.dispose()
+
+
 def drop_typed_fact_columns(c) -> None:  # noqa: ANN001
     """The facts table before v6: uncertainty only in the note."""
     for col in ("candidates", "splits", "split_pos", "source", "confidence"):
@@ -172,12 +183,7 @@ def test_v7_store_gets_figures_filled_from_its_facts(db_url, tmp_path):
     want = rows(st.engine)
     assert len(want) > 6 * 150
     st.engine.dispose()
-    eng = create_engine(db_url)
-    with eng.begin() as c:
-        c.execute(text("DROP INDEX ix_reports_year_chosen"))
-        c.execute(text("DROP TABLE figures"))
-        c.execute(text("UPDATE schema_version SET version = 7"))
-    eng.dispose()
+    rewind(db_url, 7, "DROP INDEX ix_reports_year_chosen", "DROP TABLE figures")
     st = FactStore(db_url)
     with st.engine.connect() as c:
         assert migrate.current_version(c) == migrate.LATEST
@@ -203,14 +209,8 @@ def test_v9_reads_a_bodys_chosen_report_through_its_index(tmp_path):
     """A v8 store's (body, year) index gains `chosen`, and the lookup FactBook.report makes reads
     it instead of scanning the year (SQLite's plan; PostgreSQL plans by its own statistics)."""
     url = f"sqlite:///{tmp_path / 's.sqlite3'}"
-    st = FactStore(url)
-    st.engine.dispose()
-    eng = create_engine(url)
-    with eng.begin() as c:
-        c.execute(text("DROP INDEX ix_reports_body_year"))
-        c.execute(text("CREATE INDEX ix_reports_body_year ON reports (body, year)"))
-        c.execute(text("UPDATE schema_version SET version = 8"))
-    eng.dispose()
+    FactStore(url).engine.dispose()
+    rewind(url, 8, "DROP INDEX ix_reports_body_year", "CREATE INDEX ix_reports_body_year ON reports (body, year)")
     st = FactStore(url)
     with st.engine.connect() as c:
         assert migrate.current_version(c) == migrate.LATEST
@@ -228,12 +228,8 @@ def test_v10_ranking_rows_come_from_the_index_alone(tmp_path):
     report id) are read from the index, not from the table row by row (SQLite's plan)."""
     url = f"sqlite:///{tmp_path / 's.sqlite3'}"
     FactStore(url).engine.dispose()
-    eng = create_engine(url)
-    with eng.begin() as c:
-        c.execute(text("DROP INDEX ix_figures_rank"))
-        c.execute(text('CREATE INDEX ix_figures_rank ON figures (year, table_no, "row", col, chosen, template, value, body)'))
-        c.execute(text("UPDATE schema_version SET version = 9"))
-    eng.dispose()
+    rewind(url, 9, "DROP INDEX ix_figures_rank",
+           'CREATE INDEX ix_figures_rank ON figures (year, table_no, "row", col, chosen, template, value, body)')
     st = FactStore(url)
     with st.engine.connect() as c:
         assert migrate.current_version(c) == migrate.LATEST
